@@ -1,0 +1,65 @@
+"""What every command shares: the resolved config and the store, opened on first use."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from agent_evals.config import LoadedConfig, load_config, resolve_config_path
+from agent_evals.store import DEFAULT_DB_DIR, DEFAULT_DB_FILE, Store, sqlite_url
+
+DB_ENV = "AGENT_EVALS_DB"
+
+
+@dataclass
+class AppContext:
+    """Global options of one invocation and the objects they lead to."""
+
+    config_option: str | None = None
+    db_option: str | None = None
+    _loaded: LoadedConfig | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def config_path(self) -> Path:
+        """The config file this invocation uses."""
+        return resolve_config_path(self.config_option)
+
+    def loaded(self) -> LoadedConfig:
+        """The validated config; warnings are printed once."""
+        if self._loaded is None:
+            self._loaded = load_config(self.config_path)
+            for warning in self._loaded.warnings:
+                click.secho(f"warning: {warning}", fg="yellow", err=True)
+        return self._loaded
+
+    def optional_config(self) -> LoadedConfig | None:
+        """The config when a file exists (or was asked for); else ``None``."""
+        if self.config_option or os.environ.get("AGENT_EVALS_CONFIG"):
+            return self.loaded()
+        return self.loaded() if self.config_path.exists() else None
+
+    @property
+    def db_url(self) -> str:
+        """The store URL: ``--db``, else ``AGENT_EVALS_DB``, else a SQLite file by the config."""
+        url = self.db_option or os.environ.get(DB_ENV)
+        if url:
+            return url
+        return sqlite_url(self.config_path.parent / DEFAULT_DB_DIR / DEFAULT_DB_FILE)
+
+    def store(self) -> Store:
+        """The run store, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store(self.db_url)
+        return self._store
+
+    def close(self) -> None:
+        """Close what was opened."""
+        if self._store is not None:
+            self._store.close()
+
+
+pass_app = click.make_pass_decorator(AppContext)

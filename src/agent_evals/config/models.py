@@ -1,0 +1,201 @@
+"""Validated models of the release config (SPEC section 2); camelCase keys in YAML."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from agent_evals.types import Provider, Risk, StatisticsMode
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Multiplier = Annotated[float, Field(gt=0.0)]
+
+_FLOATING = re.compile(r"(^|[-:@/])latest$", re.IGNORECASE)
+
+
+class ConfigModel(BaseModel):
+    """Base of every config section: camelCase keys, unknown keys rejected, values frozen."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Price(ConfigModel):
+    """USD per million tokens of each kind."""
+
+    input_per_m_tok: NonNegative = 0.0
+    output_per_m_tok: NonNegative = 0.0
+    cache_read_per_m_tok: NonNegative | None = None
+    cache_write_per_m_tok: NonNegative | None = None
+
+
+class ModelSpec(ConfigModel):
+    """One model a lane can route to."""
+
+    provider: Provider = "openai-compatible"
+    model: str | None = Field(default=None, min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = None
+    price: Price | None = None
+
+
+class RollbackOn(ConfigModel):
+    """Thresholds shared by the promotion gates and the live rollback rules; null turns one off."""
+
+    success_rate_drop: Fraction | None = 0.02
+    reviewer_comment_increase: NonNegative | None = 0.3
+    median_token_multiplier: Multiplier | None = 1.25
+    policy_failure_count: Annotated[int, Field(ge=0)] | None = 1
+    cost_multiplier: Multiplier | None = None
+
+
+class Stage(ConfigModel):
+    """One step of the live rollout."""
+
+    share: Fraction
+    min_tasks: Annotated[int, Field(ge=0)] = 20
+    min_bake_minutes: NonNegative = 30.0
+    manual_approval: bool = False
+
+
+def _default_stages() -> tuple[Stage, ...]:
+    return tuple(Stage(share=s) for s in (0.1, 0.25, 0.5, 1.0))
+
+
+class Release(ConfigModel):
+    """The release: which model replaces which, how far, and when to roll back."""
+
+    name: str | None = None
+    incumbent: str = Field(min_length=1)
+    candidate: str = Field(min_length=1)
+    live_canary_share: Fraction = 0.1
+    rollback_on: RollbackOn = RollbackOn()
+    eval_slices: tuple[str, ...] = Field(min_length=1)
+    strategy: Literal["canary", "cutover", "shadow", "opt-in"] = "canary"
+    stages: tuple[Stage, ...] = Field(default_factory=_default_stages)
+    shadow_share: Fraction = 0.1
+    salt: str | None = None
+
+    @model_validator(mode="after")
+    def _lanes_differ(self) -> Release:
+        if self.incumbent == self.candidate:
+            raise ValueError(
+                f"incumbent and candidate are both {self.incumbent!r}; "
+                "set release.candidate to the model that should replace the incumbent"
+            )
+        return self
+
+    @property
+    def release_id(self) -> str:
+        """The name runs and state are stored under."""
+        return self.name or f"{self.incumbent}..{self.candidate}"
+
+
+class SliceSpec(ConfigModel):
+    """Where a slice's tasks live and how carefully it is treated."""
+
+    path: str | None = None
+    policy_sensitive: bool = False
+    risk: Risk | None = None
+
+
+class Statistics(ConfigModel):
+    """How lanes are compared: point estimates, or paired intervals (evidence)."""
+
+    mode: StatisticsMode = "point"
+    confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
+    min_samples: Annotated[int, Field(ge=1)] = 30
+    seed: int = 20261125
+    bootstrap_resamples: Annotated[int, Field(ge=100)] = 2000
+
+
+class Waiver(ConfigModel):
+    """A recorded justification that waives a gate: who, why, when."""
+
+    gate: Literal["tokens", "review", "cost", "success"]
+    reason: str = Field(min_length=1)
+    by: str = Field(min_length=1)
+    at: datetime | None = None
+    slice: str | None = None
+
+
+class AgentSpec(ConfigModel):
+    """The coding agent a replay runs."""
+
+    type: str = "builtin"
+    command: tuple[str, ...] | None = None
+    usage_parser: str | None = None
+    version: str | None = None
+    max_turns: Annotated[int, Field(ge=1)] = 30
+    timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
+
+
+class Hook(ConfigModel):
+    """A command or a webhook fired on a rollout event."""
+
+    command: tuple[str, ...] | str | None = None
+    webhook: str | None = None
+    timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Hook:
+        if (self.command is None) == (self.webhook is None):
+            raise ValueError("a hook needs exactly one of 'command' or 'webhook'")
+        return self
+
+
+class Hooks(ConfigModel):
+    """Hooks per event."""
+
+    on_rollback: tuple[Hook, ...] = ()
+    on_promote: tuple[Hook, ...] = ()
+    on_alert: tuple[Hook, ...] = ()
+
+
+class Budget(ConfigModel):
+    """Spend and token-drift watch per lane."""
+
+    window_hours: Annotated[float, Field(gt=0)] = 24.0
+    daily_spend_cap_usd: NonNegative | None = None
+    auto_fallback: bool = False
+
+
+class ReleaseConfig(ConfigModel):
+    """The whole release config file."""
+
+    release: Release
+    models: dict[str, ModelSpec] = Field(default_factory=dict)
+    slices: dict[str, SliceSpec] = Field(default_factory=dict)
+    agent: AgentSpec = AgentSpec()
+    statistics: Statistics = Statistics()
+    waivers: tuple[Waiver, ...] = ()
+    hooks: Hooks = Hooks()
+    budget: Budget | None = None
+
+    def model_spec(self, name: str) -> ModelSpec:
+        """The spec of a named model, defaulted when the config does not describe it."""
+        return self.models.get(name) or ModelSpec()
+
+    def model_id(self, name: str) -> str:
+        """The exact upstream id of a named model (defaults to its key)."""
+        return self.model_spec(name).model or name
+
+    def slice_spec(self, name: str) -> SliceSpec:
+        """The spec of a named slice, defaulted when the config does not describe it."""
+        return self.slices.get(name) or SliceSpec()
+
+    def floating_models(self) -> list[str]:
+        """Lane models whose upstream id is a floating alias rather than an exact version."""
+        found = []
+        for name in (self.release.incumbent, self.release.candidate):
+            model_id = self.model_id(name)
+            if _FLOATING.search(model_id) or not any(c.isdigit() for c in model_id):
+                found.append(model_id)
+        return found

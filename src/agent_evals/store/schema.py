@@ -1,0 +1,113 @@
+"""Tables of the run store; portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+RUN_KEY = ("release", "lane", "task_id", "epoch", "source")
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release", String(200), nullable=False),
+    Column("task_id", String(300), nullable=False),
+    Column("slice", String(200), nullable=False),
+    Column("lane", String(20), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("epoch", Integer, nullable=False, default=0),
+    Column("source", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("cache_read_tokens", Integer),
+    Column("cache_write_tokens", Integer),
+    Column("total_tokens", Integer),
+    Column("token_source", String(10), nullable=False),
+    Column("cost_usd", Float),
+    Column("cost_source", String(10), nullable=False),
+    Column("latency_s", Float),
+    Column("files_changed", Integer),
+    Column("lines_added", Integer),
+    Column("lines_removed", Integer),
+    Column("diff_lines", Integer),
+    Column("out_of_scope_count", Integer, nullable=False, default=0),
+    Column("out_of_scope_files", JSON),
+    Column("policy_violation_count", Integer, nullable=False, default=0),
+    Column("policy_violations", JSON),
+    Column("review_comments", Integer),
+    Column("review_source", String(10)),
+    Column("api_calls", Integer),
+    Column("started_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("task_hash", String(80)),
+    Column("agent", String(100)),
+    Column("agent_version", String(100)),
+    Column("harness_version", String(40)),
+    Column("detail", Text),
+    UniqueConstraint(*RUN_KEY, name="uq_runs_key"),
+    Index("ix_runs_release_slice_lane", "release", "slice", "lane"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("slice", String(200), primary_key=True),
+    Column("task_id", String(300), primary_key=True),
+    Column("content_hash", String(80), nullable=False),
+    Column("risk", String(10)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release", String(200), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("stage", String(50)),
+    Column("share", Float),
+    Column("reasons", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release", String(200), nullable=False, index=True),
+    Column("gate", String(20), nullable=False),
+    Column("slice", String(200)),
+    Column("reason", Text, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+release_state = Table(
+    "release_state",
+    metadata,
+    Column("release", String(200), primary_key=True),
+    Column("stage", String(50), nullable=False),
+    Column("share", Float, nullable=False),
+    Column("frozen", Boolean, nullable=False, default=False),
+    Column("data", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
