@@ -1,0 +1,55 @@
+"""The agent adapter seam: what the runner hands an agent and what it gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from agent_evals.records import TokenUsage
+
+
+@dataclass(frozen=True)
+class AgentRequest:
+    """One task for one agent run, in its own workspace."""
+
+    task_id: str
+    instruction: str
+    workspace: Path
+    model: str
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout_s: float = 600.0
+    max_turns: int = 30
+    env: Mapping[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What an agent run reported about itself; the harness measures everything else."""
+
+    exit_code: int | None
+    tokens: TokenUsage = field(default_factory=TokenUsage)
+    cost_usd: float | None = None
+    api_calls: int | None = None
+    timed_out: bool = False
+    limit_exceeded: bool = False
+    error: str | None = None
+    commands_run: tuple[str, ...] = ()
+    output_tail: str = ""
+
+
+class AgentAdapter(Protocol):
+    """Runs one coding agent on one task; registered by ``name``."""
+
+    name: str
+
+    def version(self) -> str | None:
+        """The agent's version, stored with every run (``None`` when unknown)."""
+        ...
+
+    def run(self, request: AgentRequest) -> AgentResult:
+        """Run the agent to completion or timeout; never raises for agent failures."""
+        ...
