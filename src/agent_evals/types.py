@@ -44,3 +44,6 @@ Decision = Literal["PROMOTE", "BLOCKED", "INCONCLUSIVE"]
 GateVerdict = Literal["pass", "fail", "off", "no data", "waived", "inconclusive", "reported"]
 StatisticsMode = Literal["point", "evidence"]
 Provider = Literal["openai", "anthropic", "openai-compatible"]
+# Which side of a gate's bound is allowed: "upper" allows (-inf, bound], "lower" [bound, inf).
+BoundSide = Literal["upper", "lower"]
+EvidenceVerdict = Literal["pass", "fail", "inconclusive"]
