@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from agent_evals.records import DiffStats, PolicyViolation, RunRecord, TokenUsage
@@ -9,6 +10,7 @@ from agent_evals.records import DiffStats, PolicyViolation, RunRecord, TokenUsag
 RUN_COLUMNS: tuple[str, ...] = (
     "release",
     "task_id",
+    "task_key",
     "slice",
     "lane",
     "model",
@@ -45,6 +47,12 @@ RUN_COLUMNS: tuple[str, ...] = (
 )
 
 
+def task_key(task_id: str) -> int:
+    """A stable 63-bit integer for a task id (the same on every machine and process)."""
+    digest = hashlib.blake2b(task_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
 def record_to_row(run: RunRecord) -> dict[str, Any]:
     """The stored row of a run record."""
     tokens = run.tokens.with_total()
@@ -52,6 +60,7 @@ def record_to_row(run: RunRecord) -> dict[str, Any]:
     return {
         "release": run.release,
         "task_id": run.task_id,
+        "task_key": task_key(run.task_id),
         "slice": run.slice,
         "lane": run.lane,
         "model": run.model,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -27,6 +28,8 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("release", String(200), nullable=False),
     Column("task_id", String(300), nullable=False),
+    # A stable 63-bit hash of task_id, so the analysis pairs lanes on integers, not strings.
+    Column("task_key", BigInteger, nullable=False),
     Column("slice", String(200), nullable=False),
     Column("lane", String(20), nullable=False),
     Column("model", String(200), nullable=False),
