@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("release", sa.String(length=200), nullable=False),
         sa.Column("task_id", sa.String(length=300), nullable=False),
+        sa.Column("task_key", sa.BigInteger(), nullable=False),
         sa.Column("slice", sa.String(length=200), nullable=False),
         sa.Column("lane", sa.String(length=20), nullable=False),
         sa.Column("model", sa.String(length=200), nullable=False),
