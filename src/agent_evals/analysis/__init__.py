@@ -1,0 +1,40 @@
+"""Analysis: lane metrics, paired statistics, gates, decisions and the scorecard."""
+
+from agent_evals.analysis.decision import combine, decide
+from agent_evals.analysis.gates import GATES, GateInput, gate
+from agent_evals.analysis.metrics import lane_metrics, lane_metrics_from_runs
+from agent_evals.analysis.pairing import Pairs, pair_lanes
+from agent_evals.analysis.results import (
+    GateDecision,
+    GateResult,
+    Interval,
+    LaneMetrics,
+    Scorecard,
+    SliceComparison,
+)
+from agent_evals.analysis.scorecard import OVERALL, build_scorecard, scorecard_from_table
+from agent_evals.analysis.table import RunTable, load_run_table, run_table_from_records
+
+__all__ = [
+    "GATES",
+    "OVERALL",
+    "GateDecision",
+    "GateInput",
+    "GateResult",
+    "Interval",
+    "LaneMetrics",
+    "Pairs",
+    "RunTable",
+    "Scorecard",
+    "SliceComparison",
+    "build_scorecard",
+    "combine",
+    "decide",
+    "gate",
+    "lane_metrics",
+    "lane_metrics_from_runs",
+    "load_run_table",
+    "pair_lanes",
+    "run_table_from_records",
+    "scorecard_from_table",
+]

@@ -100,9 +100,12 @@ class Scorecard:
     release: str
     slices: tuple[SliceComparison, ...]
     overall: SliceComparison
+    decision: GateDecision
     notes: tuple[str, ...] = field(default=())
 
-    @property
-    def decision(self) -> GateDecision:
-        """The release decision (the overall comparison's)."""
-        return self.overall.decision
+    def slice(self, name: str) -> SliceComparison:
+        """The comparison of one slice."""
+        for comparison in self.slices:
+            if comparison.slice == name:
+                return comparison
+        raise KeyError(name)

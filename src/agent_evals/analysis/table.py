@@ -1,0 +1,190 @@
+"""Stored runs as numpy columns: one query, no Python loop over rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import text
+
+from agent_evals.records import RunRecord
+from agent_evals.store import Store
+from agent_evals.store.runs import task_key
+from agent_evals.types import RUN_STATUSES, RunSource
+
+STATUS_CODE = {s: i for i, s in enumerate(RUN_STATUSES)}
+RESOLVED = STATUS_CODE["resolved"]
+INFRA_ERROR = STATUS_CODE["infra_error"]
+MISSING = STATUS_CODE["missing"]
+
+# Fewer columns make a faster fetch, so the small integers travel packed into one:
+# bits 0-3 status, bit 4 candidate, bits 8-19 slice, bit 20 policy failure, bits 21+ out of scope.
+_DTYPE = np.dtype(
+    [
+        ("packed", "i8"),
+        ("task", "i8"),
+        ("tokens", "f8"),
+        ("cost", "f8"),
+        ("review", "f8"),
+        ("latency", "f8"),
+        ("diff", "f8"),
+    ]
+)
+_OOS_CAP = (1 << 40) - 1
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """Columns of a set of runs; NaN marks a value nobody measured."""
+
+    slices: tuple[str, ...]
+    slice_code: np.ndarray
+    candidate: np.ndarray
+    status: np.ndarray
+    task: np.ndarray
+    tokens: np.ndarray
+    cost: np.ndarray
+    review: np.ndarray
+    latency: np.ndarray
+    diff: np.ndarray
+    policy: np.ndarray
+    oos: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def take(self, selector: np.ndarray) -> RunTable:
+        """The runs a boolean mask or an index array selects (a copy)."""
+        return RunTable(self.slices, *(getattr(self, name)[selector] for name in _ARRAY_FIELDS))
+
+    def view(self, start: int, stop: int) -> RunTable:
+        """The runs from ``start`` to ``stop`` (no copy)."""
+        return RunTable(self.slices, *(getattr(self, name)[start:stop] for name in _ARRAY_FIELDS))
+
+
+_ARRAY_FIELDS = (
+    "slice_code",
+    "candidate",
+    "status",
+    "task",
+    "tokens",
+    "cost",
+    "review",
+    "latency",
+    "diff",
+    "policy",
+    "oos",
+)
+
+
+def load_run_table(
+    store: Store,
+    release: str,
+    *,
+    slices: Sequence[str] | None = None,
+    sources: Sequence[RunSource] | None = None,
+) -> RunTable:
+    """Read a release's runs as columns, straight from the store."""
+    known = tuple(slices) if slices else tuple(_stored_slices(store, release))
+    params: dict[str, object] = {"release": release}
+    slice_case = " ".join(f"WHEN :s{i} THEN {i}" for i in range(len(known)))
+    params.update({f"s{i}": name for i, name in enumerate(known)})
+    status_case = " ".join(f"WHEN '{s}' THEN {c}" for s, c in STATUS_CODE.items())
+    where = "release = :release"
+    if known:
+        where += f" AND slice IN ({', '.join(f':s{i}' for i in range(len(known)))})"
+    if sources:
+        params.update({f"src{i}": s for i, s in enumerate(sources)})
+        where += f" AND source IN ({', '.join(f':src{i}' for i in range(len(sources)))})"
+    # -1 stands for NULL: every measured value is >= 0, and numbers convert faster than text.
+    sql = (
+        f"SELECT (CASE slice {slice_case} ELSE 0 END) * 256"
+        f" + (lane = 'candidate') * 16 + (CASE status {status_case} ELSE 0 END)"
+        " + (policy_violation_count > 0) * 1048576"
+        f" + min(out_of_scope_count, {_OOS_CAP}) * 2097152,"
+        " task_key, ifnull(total_tokens, -1), ifnull(cost_usd, -1),"
+        " ifnull(review_comments, -1), ifnull(latency_s, -1), ifnull(diff_lines, -1)"
+        f" FROM runs WHERE {where}"
+    )
+    if not known:
+        return _from_rows(known, np.zeros(0, dtype=_DTYPE))
+    with store.engine.connect() as conn:
+        if store.engine.dialect.name == "sqlite":
+            # The raw DB-API cursor yields plain tuples: no per-row wrapper objects.
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            rows = np.fromiter(cursor.execute(sql, params), dtype=_DTYPE)
+        else:
+            result = conn.execute(text(_portable(sql)), params)
+            rows = np.fromiter((tuple(r) for r in result), dtype=_DTYPE)
+    return _from_rows(known, rows)
+
+
+def _portable(sql: str) -> str:
+    """The query in standard SQL (PostgreSQL has no ifnull, two-value min, or bool math)."""
+    for flag in ("lane = 'candidate'", "policy_violation_count > 0"):
+        sql = sql.replace(f"({flag}) *", f"(CASE WHEN {flag} THEN 1 ELSE 0 END)::bigint *")
+    sql = sql.replace("min(out_of_scope_count", "least(out_of_scope_count::bigint")
+    return sql.replace("ifnull(", "coalesce(")
+
+
+def _stored_slices(store: Store, release: str) -> list[str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT DISTINCT slice FROM runs WHERE release = :r ORDER BY slice"),
+            {"r": release},
+        )
+        return [r[0] for r in rows]
+
+
+def _from_rows(slices: tuple[str, ...], rows: np.ndarray) -> RunTable:
+    packed = rows["packed"]
+    return RunTable(
+        slices=slices,
+        slice_code=((packed >> 8) & 0xFFF).astype(np.int32),
+        candidate=((packed >> 4) & 1).astype(bool),
+        status=(packed & 15).astype(np.int8),
+        task=np.ascontiguousarray(rows["task"]),
+        tokens=_unknown_as_nan(rows["tokens"]),
+        cost=_unknown_as_nan(rows["cost"]),
+        review=_unknown_as_nan(rows["review"]),
+        latency=_unknown_as_nan(rows["latency"]),
+        diff=_unknown_as_nan(rows["diff"]),
+        policy=((packed >> 20) & 1).astype(np.int32),
+        oos=(packed >> 21).astype(np.int64),
+    )
+
+
+def _unknown_as_nan(values: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.where(values < 0, np.nan, values)
+    return out
+
+
+def run_table_from_records(runs: Sequence[RunRecord]) -> RunTable:
+    """Columns of in-memory run records (live windows, tests, the Python API)."""
+    slices = tuple(sorted({r.slice for r in runs}))
+    index = {name: i for i, name in enumerate(slices)}
+    rows = np.array(
+        [
+            (
+                index[r.slice] * 256
+                + (r.lane == "candidate") * 16
+                + STATUS_CODE[r.status]
+                + bool(r.policy_violations) * (1 << 20)
+                + min(len(r.out_of_scope_files), _OOS_CAP) * (1 << 21),
+                task_key(r.task_id),
+                _unknown(r.tokens.with_total().total),
+                _unknown(r.cost_usd),
+                _unknown(r.review_comments),
+                _unknown(r.latency_s),
+                _unknown(r.diff.lines),
+            )
+            for r in runs
+        ],
+        dtype=_DTYPE,
+    )
+    return _from_rows(slices, rows)
+
+
+def _unknown(value: float | int | None) -> float:
+    return -1.0 if value is None else float(value)
