@@ -1,0 +1,171 @@
+"""Reading task folders (``task.yaml`` or Harbor's ``task.toml``) into loaded tasks."""
+
+from __future__ import annotations
+
+import difflib
+import subprocess
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from agent_evals.errors import TaskError
+from agent_evals.tasks.hashing import hash_files, iter_files
+from agent_evals.tasks.models import Policy, Task, TaskSpec
+from agent_evals.tasks.repo_policy import git_policy, snapshot_policy
+
+TASK_FILE = "task.yaml"
+INSTRUCTION_FILE = "instruction.md"
+HARBOR_FILE = "task.toml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def is_task_folder(path: Path) -> bool:
+    """Whether a folder holds a task (``task.yaml`` or Harbor's ``task.toml``)."""
+    return (path / TASK_FILE).is_file() or (path / HARBOR_FILE).is_file()
+
+
+def load_task(directory: str | Path) -> Task:
+    """Load one task folder, in our format or Harbor's; raises ``TaskError`` naming the fix."""
+    directory = Path(directory).resolve()
+    if (directory / TASK_FILE).is_file():
+        return _load_own(directory)
+    if (directory / HARBOR_FILE).is_file():
+        from agent_evals.tasks.harbor import load_harbor_task
+
+        return load_harbor_task(directory)
+    raise TaskError(
+        f"{directory}: not a task folder; add a {TASK_FILE} (or a Harbor {HARBOR_FILE})"
+    )
+
+
+def _load_own(directory: Path) -> Task:
+    path = directory / TASK_FILE
+    spec = parse_model(TaskSpec, _read_yaml(path), path)
+    instruction = spec.instruction
+    if instruction is None:
+        instruction = read_instruction(directory, path)
+    snapshot, git_repo, commit = _repo_source(directory, spec, path)
+    policy = Policy.from_spec(spec.policy)
+    if spec.policy.repo_instructions:
+        if snapshot is not None:
+            policy = policy.merged(snapshot_policy(snapshot))
+        elif git_repo is not None and commit is not None:
+            policy = policy.merged(git_policy(git_repo, commit))
+    return Task(
+        id=spec.id or directory.name,
+        directory=directory,
+        instruction=instruction,
+        verify_command=spec.verify.command,
+        content_hash=task_hash(directory, snapshot, commit and tree_id(git_repo, commit)),
+        snapshot=snapshot,
+        git_repo=git_repo,
+        commit=commit,
+        scope=spec.scope,
+        policy=policy,
+        risk=spec.risk,
+        agent_timeout_s=spec.timeouts.agent_seconds,
+        verify_timeout_s=spec.verify.timeout_seconds or spec.timeouts.verify_seconds,
+        lint_command=spec.review.lint_command,
+    )
+
+
+def read_instruction(directory: Path, where: Path) -> str:
+    """The text of ``instruction.md``; an error when neither it nor ``instruction`` exists."""
+    path = directory / INSTRUCTION_FILE
+    if not path.is_file():
+        raise TaskError(f"{where}: no instruction; set 'instruction' or add {INSTRUCTION_FILE}")
+    return path.read_text(encoding="utf-8")
+
+
+def _repo_source(
+    directory: Path, spec: TaskSpec, where: Path
+) -> tuple[Path | None, Path | None, str | None]:
+    if spec.repo.git is not None:
+        repo = (directory / spec.repo.git).resolve()
+        return None, repo, resolve_commit(repo, spec.repo.commit or "HEAD", where)
+    snapshot = (directory / (spec.repo.path or "repo")).resolve()
+    if snapshot.is_dir():
+        return snapshot, None, None
+    if spec.repo.path is not None:
+        raise TaskError(f"{where}: repo.path: folder {snapshot} does not exist; create it")
+    return None, None, None
+
+
+def resolve_commit(repo: Path, commit: str, where: Path) -> str:
+    """The full id of a commit in a git repository."""
+    out = _git(repo, "rev-parse", "--verify", f"{commit}^{{commit}}")
+    if out is None:
+        raise TaskError(
+            f"{where}: repo: commit {commit!r} not found in git repository {repo}; "
+            "check repo.git and repo.commit"
+        )
+    return out
+
+
+def tree_id(repo: Path | None, commit: str) -> str:
+    """The id of a commit's tree: it changes exactly when the files change."""
+    out = _git(repo or Path("."), "rev-parse", f"{commit}^{{tree}}")
+    return out or commit
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def task_hash(directory: Path, snapshot: Path | None, tree: str | None = None) -> str:
+    """sha256 over the task folder's files, the snapshot's files and a git tree id."""
+    files = list(iter_files(directory))
+    if snapshot is not None and not snapshot.is_relative_to(directory):
+        files += [(f"@snapshot/{rel}", p) for rel, p in iter_files(snapshot)]
+    return hash_files(files, [tree] if tree else [])
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise TaskError(f"{path}{line}: YAML syntax error: {exc}; fix the YAML") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaskError(f"{path}: cannot read the task file: {exc}") from None
+
+
+def parse_model(model: type[M], data: Any, where: Path) -> M:
+    """Validate ``data`` as ``model``; errors name the file, the key, the value and the fix."""
+    if not isinstance(data, dict):
+        raise TaskError(f"{where}: expected a mapping of task keys")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{where}: {_describe(model, e)}" for e in exc.errors()]
+        raise TaskError("\n".join(lines)) from None
+
+
+def _describe(model: type[BaseModel], error: Any) -> str:
+    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        known = _keys_at(model, [str(p) for p in error["loc"][:-1]])
+        hint = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        guess = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"{loc}: unknown key{guess} (allowed here: {', '.join(sorted(known))})"
+    if error["type"] == "missing":
+        return f"{loc}: is required but missing; add it"
+    return f"{loc}: {error.get('input')!r} is not allowed: {error['msg']}"
+
+
+def _keys_at(model: type[BaseModel], path: list[str]) -> list[str]:
+    current: Any = model
+    for part in path:
+        fields = {f.alias or n: f for n, f in current.model_fields.items()}
+        annotation = fields[part].annotation if part in fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        current = annotation
+    return [f.alias or n for n, f in current.model_fields.items()]
