@@ -75,9 +75,10 @@ def _warnings(
     incumbent: LaneMetrics, candidate: LaneMetrics, statistics: Statistics, pairs: Pairs | None
 ) -> tuple[str, ...]:
     found = []
-    smallest = min(incumbent.n, candidate.n) if pairs is None else pairs.n
+    sizes = [m.n for m in (incumbent, candidate) if m.n is not None]
+    smallest = pairs.n if pairs is not None else min(sizes, default=None)
     what = "paired tasks" if pairs is not None else "runs in a lane"
-    if smallest < statistics.min_samples:
+    if smallest is not None and smallest < statistics.min_samples:
         found.append(
             f"low sample: {smallest} {what}, under statistics.minSamples {statistics.min_samples}"
         )

@@ -9,9 +9,12 @@ from agent_evals.types import Decision, GateVerdict
 
 @dataclass(frozen=True)
 class LaneMetrics:
-    """SPEC section 4 metrics of one lane over some runs; ``None`` means no data."""
+    """SPEC section 4 metrics of one lane over some runs; ``None`` means no data.
 
-    n: int
+    ``n`` is the number of runs counted (``None`` when a metrics file does not say).
+    """
+
+    n: int | None
     success_rate: float | None
     median_tokens: float | None
     review_comment_avg: float | None
@@ -76,8 +79,8 @@ class GateDecision:
 
     @property
     def reason(self) -> str:
-        """The reasons joined the SPEC way."""
-        return " + ".join(self.reasons)
+        """The reasons joined the SPEC way ("all gates passed" for a PROMOTE)."""
+        return " + ".join(self.reasons) or "all gates passed"
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import click
 
 from agent_evals.cli.config_cmd import config_group, init_command
+from agent_evals.cli.gate_cmd import gate_command
+from agent_evals.cli.scorecard_cmd import scorecard_command
 from agent_evals.cli.scripted_model_cmd import scripted_model_command
+from agent_evals.cli.waive_cmd import waive_command
 
 ALL: list[click.Command] = [
     init_command,
     config_group,
+    gate_command,
+    scorecard_command,
+    waive_command,
     scripted_model_command,
 ]

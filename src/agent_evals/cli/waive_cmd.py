@@ -1,0 +1,35 @@
+"""``agent-evals waive``: record a justification that waives a gate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.store import WaiverEntry
+
+WAIVABLE = ("tokens", "review", "cost")
+
+
+@click.command("waive")
+@click.argument("gate_name", metavar="GATE", type=click.Choice(WAIVABLE))
+@click.option("--reason", required=True, help="Why the gate may be waived.")
+@click.option("--by", "by", required=True, help="Who takes responsibility.")
+@click.option("--slice", "slice_name", help="Only for this slice (default: every slice).")
+@pass_app
+def waive_command(
+    app: AppContext, gate_name: str, reason: str, by: str, slice_name: str | None
+) -> None:
+    """Waive GATE for this release; it then shows as "waived" instead of failed."""
+    if not reason.strip() or not by.strip():
+        raise click.BadParameter("--reason and --by must not be empty")
+    release = app.loaded().config.release.release_id
+    entry = WaiverEntry(
+        release, gate_name, slice_name, reason.strip(), by.strip(), datetime.now(UTC)
+    )
+    app.store().add_waiver(entry)
+    where = f" on slice {slice_name}" if slice_name else ""
+    click.echo(
+        f"waived {gate_name}{where} for {release}: {reason} (by {by}); recorded in the audit log"
+    )
