@@ -44,9 +44,11 @@ def _register() -> None:
         cli.add_command(command)
 
 
+_register()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m agent_evals``."""
-    _register()
     try:
         cli.main(args=argv, prog_name="agent-evals", standalone_mode=True)
     except click.exceptions.Exit as exc:
