@@ -57,7 +57,8 @@ def test_same_seed_same_output(tmp_path, run_cli, make_paired_runs):
     runs = make_paired_runs(300, 0.8, 0.78, seed=4, token_ratio=1.2)
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "model-release.yaml").write_text(
-        "release: {incumbent: gpt-5.3-coder, candidate: gpt-5.4-coder, evalSlices: [bugfix-small]}\n"
+        "release: {incumbent: gpt-5.3-coder, candidate: gpt-5.4-coder,"
+        " evalSlices: [bugfix-small]}\n"
     )
     store = Store(f"sqlite:///{tmp_path}/runs.db")
     store.write_runs(runs)
