@@ -130,7 +130,9 @@ class AgentSpec(ConfigModel):
 
     type: str = "builtin"
     command: tuple[str, ...] | None = None
+    args: tuple[str, ...] = ()
     usage_parser: str | None = None
+    usage_file: str | None = None
     version: str | None = None
     max_turns: Annotated[int, Field(ge=1)] = 30
     timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
