@@ -114,3 +114,18 @@ release_state = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Human reviewer follow-up counts; they take precedence over automatic counts on matching runs.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release", String(200), nullable=False),
+    Column("lane", String(20), nullable=False),
+    Column("task_id", String(300), nullable=False),
+    Column("epoch", Integer),
+    Column("count", Integer, nullable=False),
+    Column("by", String(200)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_reviews_release_lane", "release", "lane"),
+)

@@ -1,0 +1,241 @@
+"""One run of one task by one lane: workspace, agent, measuring, verify, review, record."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from agent_evals.config import LoadedConfig
+from agent_evals.config.models import Price
+from agent_evals.errors import HarnessError
+from agent_evals.harness.agents.base import AgentAdapter, AgentRequest, AgentResult
+from agent_evals.harness.measure import (
+    DiffMeasure,
+    VerifyOutcome,
+    measure_diff,
+    out_of_scope,
+    run_verify,
+)
+from agent_evals.harness.patch import parse_patch
+from agent_evals.harness.policy import check_policy, dependency_changes
+from agent_evals.harness.reviewer import (
+    Finding,
+    ReviewInput,
+    auto_review,
+    lint_diagnostics,
+    new_diagnostics,
+)
+from agent_evals.harness.workspace import Workspace, Workspaces
+from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
+from agent_evals.tasks import Task
+from agent_evals.types import Lane, RunStatus, UsageSource
+
+LINT_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class LaneSetup:
+    """What stays the same for every run of one lane in one replay."""
+
+    release: str
+    slice: str
+    lane: Lane
+    model: str
+    base_url: str | None
+    api_key: str | None
+    price: Price | None
+    agent_timeout_s: float
+    max_turns: int
+    adapter: AgentAdapter
+    agent_version: str | None
+
+
+def lane_setup(
+    loaded: LoadedConfig, lane: Lane, slice_name: str, adapter: AgentAdapter
+) -> LaneSetup:
+    """The setup of a lane from the config: model id, endpoint, key, price and limits."""
+    config = loaded.config
+    key = config.release.incumbent if lane == "incumbent" else config.release.candidate
+    spec = config.model_spec(key)
+    return LaneSetup(
+        release=config.release.release_id,
+        slice=slice_name,
+        lane=lane,
+        model=config.model_id(key),
+        base_url=spec.base_url,
+        api_key=os.environ.get(spec.api_key_env) if spec.api_key_env else None,
+        price=spec.price,
+        agent_timeout_s=config.agent.timeout_seconds,
+        max_turns=config.agent.max_turns,
+        adapter=adapter,
+        agent_version=config.agent.version or adapter.version(),
+    )
+
+
+def cost_of(tokens: TokenUsage, price: Price | None) -> float | None:
+    """USD for the tokens at the price; ``input`` excludes cached reads. ``None`` when unknown."""
+    if price is None or (tokens.input is None and tokens.output is None):
+        return None
+    read = price.cache_read_per_m_tok
+    write = price.cache_write_per_m_tok
+    total = (
+        (tokens.input or 0) * price.input_per_m_tok
+        + (tokens.output or 0) * price.output_per_m_tok
+        + (tokens.cache_read or 0) * (price.input_per_m_tok if read is None else read)
+        + (tokens.cache_write or 0) * (price.input_per_m_tok if write is None else write)
+    )
+    return total / 1_000_000
+
+
+def classify(result: AgentResult, verify: VerifyOutcome | None) -> RunStatus:
+    """The run's status: agent limits first, then the verify exit code alone."""
+    if result.timed_out:
+        return "timeout"
+    if result.limit_exceeded:
+        return "limit_exceeded"
+    if verify is not None and verify.passed:
+        return "resolved"
+    if result.error or result.exit_code != 0:
+        return "agent_error"
+    return "unresolved"
+
+
+class Attempts:
+    """Runs single attempts for one lane; infrastructure failures raise ``HarnessError``."""
+
+    def __init__(self, setup: LaneSetup, workspaces: Workspaces) -> None:
+        self.setup = setup
+        self.workspaces = workspaces
+        self._lint_base: dict[str, list[str]] = {}
+        self._lint_lock = threading.Lock()
+
+    def run(self, task: Task, epoch: int) -> RunRecord:
+        """One full run of ``task``; the workspace is removed afterwards unless kept."""
+        started = datetime.now(UTC)
+        workspace = self.workspaces.create(task, f"{task.id}-{self.setup.lane}-e{epoch}")
+        try:
+            return self._run_in(task, epoch, workspace, started)
+        finally:
+            self.workspaces.remove(workspace)
+
+    def _run_in(self, task: Task, epoch: int, ws: Workspace, started: datetime) -> RunRecord:
+        s = self.setup
+        request = AgentRequest(
+            task_id=task.id,
+            instruction=task.instruction,
+            workspace=ws.path,
+            model=s.model,
+            base_url=s.base_url,
+            api_key=s.api_key,
+            timeout_s=task.agent_timeout_s or s.agent_timeout_s,
+            max_turns=s.max_turns,
+        )
+        clock = time.monotonic()
+        result = s.adapter.run(request)
+        latency = time.monotonic() - clock
+        measured = self._measure(task, ws, result)
+        return self._record(task, epoch, result, measured, started, latency)
+
+    def _measure(self, task: Task, ws: Workspace, result: AgentResult) -> _Measured:
+        diff = measure_diff(ws)
+        scope = out_of_scope(diff.paths, task.scope)
+        deps = dependency_changes(ws, diff.paths)
+        violations = check_policy(task.policy, diff, deps, result.commands_run)
+        new_lint = self._new_lint(task, ws)
+        verify = None
+        if not (result.timed_out or result.limit_exceeded):
+            verify = run_verify(task, ws, None)
+            if verify.could_not_start:
+                raise HarnessError(f"verify command of task {task.id!r}: {verify.output_tail}")
+        findings = auto_review(ReviewInput(tuple(parse_patch(diff.patch)), scope, deps, new_lint))
+        return _Measured(diff, scope, violations, findings, verify)
+
+    def _new_lint(self, task: Task, ws: Workspace) -> tuple[str, ...]:
+        if not task.lint_command:
+            return ()
+        after = lint_diagnostics(task.lint_command, ws.path, LINT_TIMEOUT_S)
+        return new_diagnostics(self._base_lint(task), after)
+
+    def _base_lint(self, task: Task) -> list[str]:
+        assert task.lint_command is not None  # only called for tasks with a linter
+        with self._lint_lock:
+            if task.content_hash not in self._lint_base:
+                scratch = self.workspaces.create(task, f"{task.id}-lint-base")
+                try:
+                    found = lint_diagnostics(task.lint_command, scratch.path, LINT_TIMEOUT_S)
+                finally:
+                    self.workspaces.remove(scratch)
+                self._lint_base[task.content_hash] = found
+            return self._lint_base[task.content_hash]
+
+    def _record(
+        self,
+        task: Task,
+        epoch: int,
+        result: AgentResult,
+        measured: _Measured,
+        started: datetime,
+        latency: float,
+    ) -> RunRecord:
+        s = self.setup
+        tokens = result.tokens.with_total()
+        cost, cost_source = _cost(result, tokens, s.price)
+        return RunRecord(
+            release=s.release,
+            task_id=task.id,
+            slice=s.slice,
+            lane=s.lane,
+            model=s.model,
+            status=classify(result, measured.verify),
+            source="replay",
+            epoch=epoch,
+            tokens=tokens,
+            cost_usd=cost,
+            cost_source=cost_source,
+            latency_s=latency,
+            diff=measured.diff.stats,
+            out_of_scope_files=measured.scope,
+            policy_violations=measured.violations,
+            review_comments=len(measured.findings),
+            review_source="auto",
+            api_calls=result.api_calls,
+            started_at=started,
+            ended_at=datetime.now(UTC),
+            task_hash=task.content_hash,
+            agent=s.adapter.name,
+            agent_version=s.agent_version,
+            detail=_detail(result, measured),
+        )
+
+
+@dataclass(frozen=True)
+class _Measured:
+    diff: DiffMeasure
+    scope: tuple[str, ...]
+    violations: tuple[PolicyViolation, ...]
+    findings: tuple[Finding, ...]
+    verify: VerifyOutcome | None
+
+
+def _cost(
+    result: AgentResult, tokens: TokenUsage, price: Price | None
+) -> tuple[float | None, UsageSource]:
+    if result.cost_usd is not None:
+        return result.cost_usd, "reported"
+    cost = cost_of(tokens, price)
+    return (cost, tokens.source) if cost is not None else (None, "missing")
+
+
+def _detail(result: AgentResult, measured: _Measured) -> str | None:
+    lines = []
+    if result.error:
+        lines.append(f"agent error: {result.error}")
+    verify = measured.verify
+    if verify is not None and not verify.passed:
+        why = "timed out" if verify.timed_out else f"exit {verify.exit_code}"
+        lines.append(f"verify {why}: {verify.output_tail[-500:].strip()}")
+    lines += [f"review {f.rule} {f.path or ''}: {f.detail}" for f in measured.findings]
+    return "\n".join(lines)[:4000] or None

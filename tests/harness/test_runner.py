@@ -1,0 +1,199 @@
+"""Running a lane over a slice: statuses, usage and cost, retries, resume, human reviews."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from agent_evals.harness.agents.base import AgentRequest, AgentResult
+from agent_evals.harness.agents.process import run_process
+from agent_evals.harness.fake_agent import FakeAgent, FakeStep
+from agent_evals.harness.runner import run_slice
+from agent_evals.records import TokenUsage
+from agent_evals.store import Store
+from agent_evals.store.reviews import ReviewEntry, add_review
+from agent_evals.tasks import load_task
+
+CANDIDATE = "gpt-5.4-coder-2026-10-01"
+USAGE = TokenUsage(input=1000, output=200, source="reported")
+
+
+def _replay(project, agent, store: Store | None = None, **options):
+    store = store or Store.memory()
+    runs = run_slice(
+        store,
+        project.loaded(),
+        "candidate",
+        "bugfix-small",
+        adapter=agent,
+        progress=False,
+        **options,
+    )
+    return store, runs
+
+
+def _untimed(runs):
+    """Runs without their timestamps (SQLite keeps no time zone)."""
+    return [replace(r, started_at=None, ended_at=None) for r in runs]
+
+
+def _fix(project, **step) -> FakeAgent:
+    files = {"stats/__init__.py": project.fixed_median}
+    return FakeAgent(default=FakeStep(files=files, tokens=USAGE, **step))
+
+
+def test_resolved_run_is_measured_and_stored(project) -> None:
+    folder = project.add_task("fix-median")
+    store, [run] = _replay(project, _fix(project, api_calls=3))
+    assert run.status == "resolved"
+    assert (run.source, run.lane, run.model, run.epoch) == ("replay", "candidate", CANDIDATE, 0)
+    assert run.tokens.total == 1200 and run.tokens.source == "reported"
+    assert run.cost_usd == pytest.approx((1000 * 1.0 + 200 * 10.0) / 1e6)
+    assert run.cost_source == "reported"
+    assert (run.diff.files_changed, run.diff.lines_added, run.diff.lines_removed) == (1, 4, 1)
+    assert run.out_of_scope_files == () and run.policy_violations == ()
+    assert (run.review_comments, run.review_source) == (0, "auto")
+    assert run.api_calls == 3
+    assert run.task_hash == load_task(folder).content_hash
+    assert (run.agent, run.agent_version) == ("fake", "1")
+    assert _untimed(store.runs(run.release)) == _untimed([run])
+
+
+def test_agent_reported_cost_wins_and_missing_usage_stays_missing(project) -> None:
+    project.add_task("fix-median")
+    _, [reported] = _replay(project, _fix(project, cost_usd=0.5))
+    assert (reported.cost_usd, reported.cost_source) == (0.5, "reported")
+    no_usage = FakeAgent(default=FakeStep(files={"stats/__init__.py": project.fixed_median}))
+    _, [missing] = _replay(project, no_usage)
+    assert missing.tokens.total is None and missing.tokens.source == "missing"
+    assert (missing.cost_usd, missing.cost_source) == (None, "missing")
+
+
+def test_unresolved_when_verify_fails(project) -> None:
+    project.add_task("fix-median")
+    _, [run] = _replay(project, FakeAgent(default=FakeStep(tokens=USAGE)))
+    assert run.status == "unresolved"
+    assert "verify exit 1" in (run.detail or "")
+
+
+def test_out_of_scope_edit_is_flagged(project) -> None:
+    project.add_task("fix-median")
+    files = {"stats/__init__.py": project.fixed_median, "setup.py": "print('x')\n"}
+    _, [run] = _replay(project, FakeAgent(default=FakeStep(files=files)))
+    assert run.status == "resolved"
+    assert run.out_of_scope_files == ("setup.py",)
+    assert run.review_comments == 3  # out of scope, new dependency file, debug print
+    assert "review out_of_scope setup.py" in (run.detail or "")
+
+
+def test_policy_violations_are_stored(project) -> None:
+    task = project.median_task + "policy: {forbiddenPaths: ['README.md']}\n"
+    project.add_task("fix-median", task)
+    files = {"stats/__init__.py": project.fixed_median, "README.md": "# changed\n"}
+    _, [run] = _replay(project, FakeAgent(default=FakeStep(files=files)))
+    assert [v.rule for v in run.policy_violations] == ["forbidden_path"]
+
+
+class SleepingAgent:
+    """An agent process that never finishes on its own."""
+
+    name = "sleeper"
+
+    def __init__(self, pid_file: Path) -> None:
+        self.pid_file = pid_file
+
+    def version(self) -> str | None:
+        return "1"
+
+    def run(self, request: AgentRequest) -> AgentResult:
+        write_pid = f"open({str(self.pid_file)!r}, 'w').write(str(os.getpid()))"
+        code = f"import os, time; {write_pid}; time.sleep(60)"
+        outcome = run_process(
+            [sys.executable, "-c", code], cwd=request.workspace, timeout_s=request.timeout_s
+        )
+        return AgentResult(exit_code=outcome.exit_code, timed_out=outcome.timed_out)
+
+
+def test_hanging_agent_is_killed_at_the_timeout(project, tmp_path: Path) -> None:
+    project.add_task("fix-median", project.median_task + "timeouts: {agentSeconds: 0.5}\n")
+    pid_file = tmp_path / "agent.pid"
+    _, [run] = _replay(project, SleepingAgent(pid_file))
+    assert run.status == "timeout"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_crashing_agent_is_an_agent_error(project) -> None:
+    project.add_task("fix-median")
+    crash = FakeAgent(default=FakeStep(exit_code=1, error="Traceback: boom"))
+    _, [run] = _replay(project, crash)
+    assert run.status == "agent_error"
+    assert "agent error: Traceback: boom" in (run.detail or "")
+    _, [fixed_then_crashed] = _replay(project, _fix(project, exit_code=1, error="late crash"))
+    assert fixed_then_crashed.status == "resolved"
+
+
+def test_limit_exceeded(project) -> None:
+    project.add_task("fix-median")
+    _, [run] = _replay(project, _fix(project, limit_exceeded=True))
+    assert run.status == "limit_exceeded"
+
+
+def test_unreachable_endpoint_is_retried_then_an_infra_error(project) -> None:
+    project.add_task("fix-median")
+    _, [recovered] = _replay(project, _fix(project, unreachable_times=2))
+    assert recovered.status == "resolved"
+    _, [failed] = _replay(project, _fix(project, unreachable_times=3))
+    assert failed.status == "infra_error"
+    assert failed.detail is not None and failed.detail.startswith("after 3 attempts: UpstreamError")
+    assert failed.tokens.source == "missing"
+
+
+def test_missing_verify_command_is_an_infra_error(project) -> None:
+    project.add_task("t", "instruction: x\nverify: {command: [no-such-verify-command]}\n")
+    _, [run] = _replay(project, _fix(project))
+    assert run.status == "infra_error"
+
+
+def test_resume_skips_stored_runs_of_the_same_task_version(project) -> None:
+    project.add_task("a")
+    folder_b = project.add_task("b")
+    agent = _fix(project)
+    store, first = _replay(project, agent, epochs=2)
+    assert [(r.task_id, r.epoch) for r in first] == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    assert len(agent.requests) == 4
+
+    again = _fix(project)
+    _, resumed = _replay(project, again, store, epochs=2, resume=True)
+    assert again.requests == [] and _untimed(resumed) == _untimed(first)
+
+    (folder_b / "repo" / "README.md").write_text("# changed\n")
+    changed = _fix(project)
+    _, after_change = _replay(project, changed, store, epochs=2, resume=True)
+    assert [r.task_id for r in changed.requests] == ["b", "b"]
+    assert len(store.runs(first[0].release)) == 4
+    assert [r.task_id for r in after_change] == ["a", "a", "b", "b"]
+
+
+def test_resume_redoes_infra_errors(project) -> None:
+    project.add_task("a")
+    store, [broken] = _replay(project, _fix(project, unreachable_times=3))
+    assert broken.status == "infra_error"
+    again = _fix(project)
+    _, [redone] = _replay(project, again, store, resume=True)
+    assert redone.status == "resolved" and len(again.requests) == 1
+
+
+def test_human_review_overrides_the_automatic_count_of_later_runs(project) -> None:
+    project.add_task("fix-median")
+    store = Store.memory()
+    release = project.loaded().config.release.release_id
+    add_review(store, ReviewEntry(release, "candidate", "fix-median", 4, datetime.now(UTC)))
+    _, [run] = _replay(project, _fix(project), store)
+    assert (run.review_comments, run.review_source) == (4, "human")
+    assert store.runs(release)[0].review_source == "human"
