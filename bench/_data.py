@@ -11,7 +11,13 @@ from agent_evals.store import Store, sqlite_url
 from agent_evals.store.runs import RUN_COLUMNS, task_key
 
 RELEASE = "bench-release"
-SLICES = ("repo-onboarding", "bugfix-small", "refactor-medium", "test-generation", "migration-risky")
+SLICES = (
+    "repo-onboarding",
+    "bugfix-small",
+    "refactor-medium",
+    "test-generation",
+    "migration-risky",
+)
 STATUSES = np.array(["resolved", "unresolved", "infra_error", "timeout"])
 
 
@@ -33,7 +39,9 @@ def build_runs_db(path: Path, tasks_per_slice: int, seed: int = 7) -> Path:
 
 
 def _rows(rng: np.random.Generator, lane: str, lane_index: int, slice_name: str, n: int):  # type: ignore[no-untyped-def]
-    status = STATUSES[rng.choice(4, size=n, p=[0.85 + 0.02 * lane_index, 0.12 - 0.02 * lane_index, 0.02, 0.01])]
+    status = STATUSES[
+        rng.choice(4, size=n, p=[0.85 + 0.02 * lane_index, 0.12 - 0.02 * lane_index, 0.02, 0.01])
+    ]
     tokens = rng.lognormal(10 + 0.1 * lane_index, 0.5, size=n).astype(int)
     review = rng.poisson(1.2 + 0.2 * lane_index, size=n)
     policy = (rng.random(n) < 0.001).astype(int)
@@ -42,8 +50,40 @@ def _rows(rng: np.random.Generator, lane: str, lane_index: int, slice_name: str,
     cost = tokens * 2e-6
     for i in range(n):
         yield (
-            RELEASE, f"{slice_name}-{i:06d}", task_key(f"{slice_name}-{i:06d}"), slice_name, lane, f"model-{lane}", 0, "replay",
-            str(status[i]), None, None, None, None, int(tokens[i]), "metered", float(cost[i]),
-            "metered", float(latency[i]), 1, int(diff[i]), 0, int(diff[i]), 0, "[]",
-            int(policy[i]), "[]", int(review[i]), "auto", 5, None, None, "h", "builtin", "1", "1", None,
+            RELEASE,
+            f"{slice_name}-{i:06d}",
+            task_key(f"{slice_name}-{i:06d}"),
+            slice_name,
+            lane,
+            f"model-{lane}",
+            0,
+            "replay",
+            str(status[i]),
+            None,
+            None,
+            None,
+            None,
+            int(tokens[i]),
+            "metered",
+            float(cost[i]),
+            "metered",
+            float(latency[i]),
+            1,
+            int(diff[i]),
+            0,
+            int(diff[i]),
+            0,
+            "[]",
+            int(policy[i]),
+            "[]",
+            int(review[i]),
+            "auto",
+            5,
+            None,
+            None,
+            "h",
+            "builtin",
+            "1",
+            "1",
+            None,
         )

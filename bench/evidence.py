@@ -1,6 +1,6 @@
 """Time the evidence-mode statistics on 10,000 paired tasks against naive bootstraps.
 
-Run: ``.venv/bin/python bench/statistics.py`` (``--tasks``, ``--resamples``, ``--repeats``).
+Run: ``.venv/bin/python bench/evidence.py`` (``--tasks``, ``--resamples``, ``--repeats``).
 """
 
 from __future__ import annotations
