@@ -6,15 +6,21 @@ import click
 
 from agent_evals.cli.config_cmd import config_group, init_command
 from agent_evals.cli.gate_cmd import gate_command
+from agent_evals.cli.replay_cmd import replay_command
+from agent_evals.cli.review_cmd import review_group
 from agent_evals.cli.scorecard_cmd import scorecard_command
 from agent_evals.cli.scripted_model_cmd import scripted_model_command
+from agent_evals.cli.slice_cmd import slice_group
 from agent_evals.cli.waive_cmd import waive_command
 
 ALL: list[click.Command] = [
     init_command,
     config_group,
+    slice_group,
+    replay_command,
     gate_command,
     scorecard_command,
     waive_command,
+    review_group,
     scripted_model_command,
 ]
