@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,12 @@ from sqlalchemy.pool import StaticPool
 from agent_evals.errors import ConflictError, StoreError
 from agent_evals.records import RunRecord
 from agent_evals.store import schema
+from agent_evals.store.bulk import RunUpsert, iter_batches
 from agent_evals.store.runs import RUN_COLUMNS, record_to_row, row_to_record
 
 DEFAULT_DB_DIR = ".agent-evals"
 DEFAULT_DB_FILE = "agent-evals.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_UPDATE_ON_CONFLICT = [c for c in RUN_COLUMNS if c not in schema.RUN_KEY]
 
 
 def sqlite_url(path: Path) -> str:
@@ -95,28 +95,49 @@ class Store:
 
     # runs ---------------------------------------------------------------------------------
 
-    def write_runs(self, runs: Iterable[RunRecord], batch_size: int = 1000) -> int:
+    def write_runs(
+        self, runs: Iterable[RunRecord], batch_size: int = 1000, *, atomic: bool = False
+    ) -> int:
         """Store runs in transactional batches; the same key replaces the stored run."""
-        return self.write_rows((record_to_row(r) for r in runs), batch_size)
+        return self.write_rows((record_to_row(r) for r in runs), batch_size, atomic=atomic)
 
-    def write_rows(self, rows: Iterable[dict[str, Any]], batch_size: int = 1000) -> int:
-        """Store run rows (see ``record_to_row``) in batches; each batch commits or not at all."""
-        statement = self._upsert_runs()
-        written = 0
-        iterator = iter(rows)
-        while batch := list(islice(iterator, batch_size)):
-            with self.engine.begin() as conn:
-                conn.execute(statement, batch)
-            written += len(batch)
-        return written
+    def write_rows(
+        self, rows: Iterable[dict[str, Any]], batch_size: int = 1000, *, atomic: bool = False
+    ) -> int:
+        """Store run rows (see ``record_to_row``) in batches; each batch commits or not at all.
 
-    def _upsert_runs(self) -> Any:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(schema.runs)
-        return stmt.on_conflict_do_update(
-            index_elements=list(schema.RUN_KEY),
-            set_={c: stmt.excluded[c] for c in _UPDATE_ON_CONFLICT},
+        With ``atomic`` every batch goes into one transaction: if ``rows`` raises part way,
+        nothing of this call is stored.
+        """
+        values = itemgetter(*RUN_COLUMNS)
+        return self.write_columns(
+            RUN_COLUMNS, map(values, rows), batch_size=batch_size, atomic=atomic
         )
+
+    def write_columns(
+        self,
+        columns: Sequence[str],
+        rows: Iterable[tuple[Any, ...]],
+        *,
+        constants: Mapping[str, Any] | None = None,
+        batch_size: int = 5000,
+        atomic: bool = False,
+    ) -> int:
+        """Store runs given as tuples of ``columns``, plus ``constants`` shared by every row.
+
+        The fast path of bulk imports: values are plain (str, int, float, None; lists for the
+        JSON columns), the same key replaces the stored run, and ``atomic`` works as in
+        ``write_rows``. Columns and constants together must name every run column once.
+        """
+        upsert = RunUpsert(self.engine.dialect, columns, constants or {})
+        if atomic:
+            with self.engine.begin() as conn:
+                return upsert.execute(conn, rows, batch_size)
+        written = 0
+        for batch in iter_batches(rows, batch_size):
+            with self.engine.begin() as conn:
+                written += upsert.execute(conn, batch, batch_size)
+        return written
 
     def delete_runs(self, release: str, *, lane: str, source: str, task_ids: Sequence[str]) -> int:
         """Remove a lane's runs of these tasks from one source (used when data is replaced)."""

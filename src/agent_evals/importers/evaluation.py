@@ -1,0 +1,96 @@
+"""Evaluation results of SWE-bench style runs: which instances resolved, failed or never ran.
+
+Three shapes are read: the experiments repository's ``results.json`` (counts and id lists),
+the harness run report (``resolved_ids``, ``unresolved_ids``, ``error_ids``,
+``empty_patch_ids``, ``incomplete_ids``, ``completed_ids``, ``submitted_ids``), and a folder
+of per-instance ``report.json`` files (``{instance_id: {"resolved": bool, ...}}``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent_evals.errors import ImportFormatError
+from agent_evals.importers.reading import load_json
+from agent_evals.types import RunStatus
+
+EMPTY_PATCH = "empty patch"
+
+# id list -> status, lowest precedence first (a later list wins for an id in two lists)
+_ID_LISTS: tuple[tuple[str, RunStatus, str], ...] = (
+    ("submitted_ids", "missing", "submitted but never evaluated"),
+    ("incomplete_ids", "missing", "never evaluated"),
+    ("completed_ids", "unresolved", ""),
+    ("error_ids", "infra_error", "the evaluation harness failed on this instance"),
+    ("empty_patch_ids", "unresolved", EMPTY_PATCH),
+    ("unresolved_ids", "unresolved", ""),
+    ("resolved", "resolved", ""),
+    ("resolved_ids", "resolved", ""),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one instance's evaluation ended, and why when it says nothing of the model."""
+
+    status: RunStatus
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Evaluation outcomes by instance id."""
+
+    outcomes: Mapping[str, Outcome]
+
+    def outcome(self, instance_id: str) -> Outcome | None:
+        """The outcome of an instance, or ``None`` when the results do not mention it."""
+        return self.outcomes.get(instance_id)
+
+
+def read_evaluation(path: Path) -> Evaluation:
+    """The evaluation in a results file or a folder of per-instance ``report.json`` files."""
+    if path.is_dir():
+        return Evaluation(dict(_reports(path)))
+    if not path.exists():
+        raise ImportFormatError(f"{path}: no such results file or folder")
+    data = load_json(path)
+    if not isinstance(data, dict) or not any(key in data for key, _, _ in _ID_LISTS):
+        lists = ", ".join(key for key, _, _ in _ID_LISTS)
+        raise ImportFormatError(
+            f"{path}: not a SWE-bench results file: expected an object with id lists ({lists})"
+        )
+    return Evaluation(_from_id_lists(path, data))
+
+
+def _from_id_lists(path: Path, data: Mapping[str, Any]) -> dict[str, Outcome]:
+    outcomes: dict[str, Outcome] = {}
+    for key, status, detail in _ID_LISTS:
+        ids = data.get(key)
+        if ids is None:
+            continue
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ImportFormatError(f"{path}: {key} must be a list of instance ids")
+        for instance_id in ids:
+            outcomes[instance_id] = Outcome(status, detail or None)
+    return outcomes
+
+
+def _reports(folder: Path) -> Iterator[tuple[str, Outcome]]:
+    for report in sorted(folder.rglob("report.json")):
+        instance_id = report.parent.name
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+            entry = data[instance_id] if instance_id in data else next(iter(data.values()))
+            resolved = entry["resolved"]
+        except (ValueError, KeyError, TypeError, StopIteration, AttributeError):
+            # what the SWE-bench harness itself counts as an error instance
+            yield instance_id, Outcome("infra_error", f"unreadable evaluation report {report}")
+            continue
+        if not isinstance(resolved, bool):
+            raise ImportFormatError(f"{report}: 'resolved' must be true or false, got {resolved!r}")
+        yield instance_id, Outcome("resolved" if resolved else "unresolved")

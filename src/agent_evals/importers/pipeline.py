@@ -1,0 +1,128 @@
+"""Running an import: each file's runs are stored in one transaction, or none of them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent_evals.errors import ImportFormatError
+from agent_evals.importers.base import BadRecord, ImportOptions, ImportUnit, Row
+from agent_evals.importers.registry import get_importer
+from agent_evals.store import Store
+
+DEFAULT_BATCH_SIZE = 5000
+SKIPPED_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Which format to read from which paths, and the options of the runs it makes."""
+
+    format: str
+    paths: tuple[Path, ...]
+    options: ImportOptions
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import stored: runs per status and slice, and the records it skipped."""
+
+    format: str
+    release: str
+    lane: str
+    model: str
+    files: tuple[str, ...]
+    written: int
+    statuses: dict[str, int]
+    slices: dict[str, int]
+    skipped: tuple[BadRecord, ...] = ()
+    skipped_count: int = 0
+
+
+@dataclass
+class _Tally:
+    statuses: Counter[str] = field(default_factory=Counter)
+    slices: Counter[str] = field(default_factory=Counter)
+    skipped: list[BadRecord] = field(default_factory=list)
+    skipped_count: int = 0
+
+
+def run_import(store: Store, request: ImportRequest) -> ImportSummary:
+    """Import the runs of ``request`` into ``store``; re-importing the same data replaces it.
+
+    A malformed record stops the import with ``file:line`` (``ImportFormatError``) and
+    nothing of its file is stored, unless ``skip_bad`` is set: then it is skipped and listed.
+    """
+    importer = get_importer(request.format)
+    total = _Tally()
+    files: list[str] = []
+    written = 0
+    for unit in importer(request.paths, request.options):
+        tally = _Tally()
+        rows = _accepted(unit, tally, skip_bad=request.options.skip_bad)
+        written += store.write_columns(
+            unit.columns,
+            rows,
+            constants=unit.constants,
+            batch_size=request.batch_size,
+            atomic=True,
+        )
+        files.append(unit.name)
+        _merge(total, tally)
+    options = request.options
+    return ImportSummary(
+        format=request.format,
+        release=options.release,
+        lane=options.lane,
+        model=options.model,
+        files=tuple(files),
+        written=written,
+        statuses=dict(total.statuses.most_common()),
+        slices=dict(sorted(total.slices.items())),
+        skipped=tuple(total.skipped),
+        skipped_count=total.skipped_count,
+    )
+
+
+def _accepted(unit: ImportUnit, tally: _Tally, *, skip_bad: bool) -> Iterator[Row]:
+    """The unit's good rows, counted; a bad record raises, or is set aside with skip_bad."""
+    status_at = _index(unit.columns, "status")
+    slice_at = _index(unit.columns, "slice")
+    statuses, slices = tally.statuses, tally.slices
+    for row in unit.rows:
+        if isinstance(row, BadRecord):
+            if not skip_bad:
+                raise ImportFormatError(f"{row.where}: {row.message}")
+            tally.skipped_count += 1
+            if len(tally.skipped) < SKIPPED_KEPT:
+                tally.skipped.append(row)
+            continue
+        statuses[row[status_at]] += 1
+        slices[row[slice_at]] += 1
+        yield row
+
+
+def _index(columns: Sequence[str], name: str) -> int:
+    if name not in columns:
+        raise ValueError(f"an import unit must give {name!r} per row")
+    return list(columns).index(name)
+
+
+def _merge(total: _Tally, tally: _Tally) -> None:
+    total.statuses.update(tally.statuses)
+    total.slices.update(tally.slices)
+    room = SKIPPED_KEPT - len(total.skipped)
+    total.skipped.extend(tally.skipped[:room])
+    total.skipped_count += tally.skipped_count
+
+
+def iter_paths(paths: Iterable[Path], pattern: str) -> Iterator[Path]:
+    """Files given directly, and the files matching ``pattern`` inside given folders, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob(pattern) if p.is_file())
+        else:
+            yield path
