@@ -1,0 +1,270 @@
+"""The canary controller (SPEC section 8): stages, fallback, manual actions, all audited.
+
+Every change goes through compare-and-set on the stored state's version, so two processes
+can never both promote a release or undo each other's change; the loser gets a
+``ConflictError`` that says what happened instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agent_evals.config.models import ReleaseConfig, Stage
+from agent_evals.errors import ConflictError, UsageError
+from agent_evals.rollout.clock import SYSTEM_CLOCK, Clock
+from agent_evals.rollout.hooks import HookDispatch, HookEvent, HookEventName, HookRunner
+from agent_evals.rollout.state import RolloutState, current_step, read_rollout, release_steps
+from agent_evals.store import AuditEntry, Store
+
+RolloutAction = Literal[
+    "register",
+    "start",
+    "hold",
+    "advance",
+    "promote",
+    "override",
+    "rollback",
+    "freeze",
+    "unfreeze",
+    "trust",
+    "alert",
+    "drill",
+]
+
+
+@dataclass(frozen=True)
+class RolloutDecision:
+    """What the controller decided or did, on which evidence, and the hooks it fired."""
+
+    action: RolloutAction
+    state: RolloutState
+    reasons: tuple[str, ...]
+    evidence: dict[str, Any] = field(default_factory=dict)
+    hooks: HookDispatch | None = None
+
+    @property
+    def reason(self) -> str:
+        """The reasons joined the SPEC way."""
+        return " + ".join(self.reasons)
+
+    def wait_for_hooks(self, timeout: float | None = None) -> None:
+        """Block until the hooks this decision fired are done."""
+        if self.hooks is not None:
+            self.hooks.wait(timeout)
+
+
+class CanaryController:
+    """Moves one release through its live stages; the store holds the state, not this object."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: ReleaseConfig,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        hooks: HookRunner | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.hooks = hooks or HookRunner(config.hooks, store=store)
+        self.release = config.release.release_id
+        self.steps: tuple[Stage, ...] = release_steps(config.release)
+
+    # reading ------------------------------------------------------------------------------
+
+    def state(self) -> RolloutState | None:
+        """The stored state, or ``None`` before the release is registered."""
+        return read_rollout(self.store, self.release)
+
+    def require_state(self) -> RolloutState:
+        """The stored state; a ``UsageError`` with the fix when there is none."""
+        state = self.state()
+        if state is None:
+            raise UsageError(
+                f"release {self.release!r} has no live rollout yet; "
+                "run agent-evals canary drill, then agent-evals canary start"
+            )
+        return state
+
+    def register(self, *, actor: str) -> RolloutState:
+        """The stored state, created at stage ``ready`` (share 0) when there is none yet."""
+        state = self.state()
+        if state is not None:
+            return state
+        now = self.clock.now()
+        fresh = RolloutState(self.release, self.config.release.strategy, "ready", 0, 0.0, now)
+        fresh = fresh.moved(at=now, action="register", actor=actor, reason="release registered")
+        try:
+            self.store.create_state(self.release, fresh.stage, 0.0, fresh.to_data())
+        except ConflictError:
+            pass  # another process registered it first; its state is as good as ours
+        else:
+            self.store.append_audit(
+                self._entry(fresh, "register", actor, ("release registered at share 0",), {})
+            )
+        return self.require_state()
+
+    def step_of(self, state: RolloutState) -> Stage:
+        """The stage rules that apply to ``state``."""
+        return current_step(self.config.release, state)
+
+    # writing ------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        current: RolloutState,
+        new: RolloutState,
+        *,
+        action: RolloutAction,
+        actor: str,
+        reasons: tuple[str, ...],
+        evidence: dict[str, Any] | None = None,
+    ) -> RolloutState:
+        """Store ``new`` if nobody changed ``current`` since it was read; audit it atomically."""
+        audit = self._entry(new, action, actor, reasons, evidence or {})
+        stored = self.store.compare_and_set_state(
+            self.release, current.version, audit=audit, **new.column_values()
+        )
+        return RolloutState.from_stored(stored)
+
+    def fire(
+        self, event: HookEventName, state: RolloutState, actor: str, reason: str, **extra: Any
+    ) -> HookDispatch:
+        """Fire an event's hooks in the background (the state change is already committed)."""
+        return self.hooks.fire(
+            HookEvent(
+                event=event,
+                release=self.release,
+                stage=state.stage,
+                share=state.share,
+                reason=reason,
+                at=self.clock.now(),
+                actor=actor,
+                evidence=extra,
+            )
+        )
+
+    def record(
+        self,
+        state: RolloutState,
+        action: RolloutAction,
+        actor: str,
+        reasons: tuple[str, ...],
+        evidence: dict[str, Any] | None = None,
+    ) -> RolloutDecision:
+        """Audit a decision that changes no state (a hold) and return it."""
+        self.store.append_audit(self._entry(state, action, actor, reasons, evidence or {}))
+        return RolloutDecision(action, state, reasons, evidence or {})
+
+    def _entry(
+        self,
+        state: RolloutState,
+        action: str,
+        actor: str,
+        reasons: tuple[str, ...],
+        evidence: dict[str, Any],
+    ) -> AuditEntry:
+        return AuditEntry(
+            release=self.release,
+            at=self.clock.now(),
+            actor=actor,
+            action=action,
+            stage=state.stage,
+            share=state.share,
+            reasons=reasons,
+            evidence=evidence,
+        )
+
+    # manual actions -----------------------------------------------------------------------
+
+    def rollback(self, *, actor: str, reason: str) -> RolloutDecision:
+        """Send every task back to the incumbent now (share 0) and fire the rollback hooks."""
+        state = self.require_state()
+        if state.phase not in ("stage", "done"):
+            raise UsageError(f"release {self.release!r} is {state.stage}; nothing to roll back")
+        return self.fall_back(state, actor=actor, reasons=(reason,), evidence={})
+
+    def fall_back(
+        self, state: RolloutState, *, actor: str, reasons: tuple[str, ...], evidence: dict[str, Any]
+    ) -> RolloutDecision:
+        """Commit share 0 on the fallback lane first, then fire the rollback hooks."""
+        reason = " + ".join(reasons)
+        new = state.rolled_back(at=self.clock.now(), actor=actor, reason=reason)
+        stored = self.commit(
+            state, new, action="rollback", actor=actor, reasons=reasons, evidence=evidence
+        )
+        hooks = self.fire("rollback", stored, actor, reason, **evidence)
+        return RolloutDecision("rollback", stored, reasons, evidence, hooks)
+
+    def freeze(self, *, actor: str, reason: str) -> RolloutDecision:
+        """Hold every task on the incumbent and stop the controller until ``unfreeze``."""
+        state = self.register(actor=actor)
+        if state.frozen:
+            raise UsageError(f"release {self.release!r} is frozen already: {state.frozen_reason}")
+        return self._change(state, "freeze", actor, reason, frozen=True, frozen_reason=reason)
+
+    def unfreeze(self, *, actor: str, reason: str) -> RolloutDecision:
+        """Let routing and the controller resume where the release stood."""
+        state = self.require_state()
+        if not state.frozen:
+            raise UsageError(f"release {self.release!r} is not frozen")
+        return self._change(state, "unfreeze", actor, reason, frozen=False, frozen_reason=None)
+
+    def trust(
+        self, *, actor: str, reason: str, slice: str | None = None, risk: str | None = None
+    ) -> RolloutDecision:
+        """Record that the candidate may take a pinned slice's or high-risk tasks."""
+        state = self.register(actor=actor)
+        if (slice is None) == (risk is None):
+            raise UsageError("name exactly one of --slice S or --risk high")
+        if slice is not None:
+            if not self.config.slice_spec(slice).policy_sensitive:
+                raise UsageError(
+                    f"slice {slice!r} is not pinned (slices.{slice}.policySensitive is false); "
+                    "it needs no trust"
+                )
+            changes: dict[str, Any] = {"trusted_slices": state.trusted_slices | {slice}}
+        else:
+            if risk != "high":
+                raise UsageError(f"risk {risk!r} needs no trust; only 'high' is held back")
+            changes = {"trusted_risks": state.trusted_risks | {"high"}}
+        what = f"slice {slice}" if slice else "high-risk tasks"
+        return self._change(
+            state, "trust", actor, f"candidate trusted for {what}: {reason}", **changes
+        )
+
+    def _change(
+        self, state: RolloutState, action: RolloutAction, actor: str, reason: str, **changes: Any
+    ) -> RolloutDecision:
+        new = state.moved(at=self.clock.now(), action=action, actor=actor, reason=reason, **changes)
+        stored = self.commit(state, new, action=action, actor=actor, reasons=(reason,))
+        return RolloutDecision(action, stored, (reason,))
+
+    # going live ---------------------------------------------------------------------------
+
+    def require_drill(self, state: RolloutState | None, target: Stage | None) -> None:
+        """Refuse live candidate traffic until a fire drill has passed for this release."""
+        live = target is None or target.share > 0.0 or self.config.release.strategy == "opt-in"
+        if live and (state is None or not state.drill_passed):
+            share = 1.0 if target is None else target.share
+            raise UsageError(
+                f"live share {share:g} refused for release {self.release!r}: no fire drill has "
+                "passed for it; run agent-evals canary drill"
+            )
+
+    def start(self, *, actor: str, reason: str = "") -> RolloutDecision:
+        """Begin the first stage (from ``ready``, or again after a rollback)."""
+        first = self.steps[0]
+        state = self.state()
+        self.require_drill(state, first)
+        state = state or self.register(actor=actor)
+        if state.phase not in ("ready", "rolled-back"):
+            raise UsageError(
+                f"release {self.release!r} is live already at {state.stage} "
+                f"(share {state.share:g}); use agent-evals canary promote or rollback"
+            )
+        why = reason or f"started at share {first.share:g}"
+        changes = {"phase": "stage", "step": 0, "share": first.share, "rollback_reason": None}
+        return self._change(state, "start", actor, why, **changes)

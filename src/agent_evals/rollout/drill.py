@@ -1,0 +1,125 @@
+"""The fire drill: exercise the fallback path end to end before any live share is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from agent_evals.analysis.results import GateDecision, LaneMetrics
+from agent_evals.rollout.controller import CanaryController
+from agent_evals.rollout.health import Health
+from agent_evals.rollout.hooks import HookEvent, HookEventName
+from agent_evals.rollout.plan import build_plan, open_router
+from agent_evals.rollout.router import Router
+from agent_evals.rollout.state import DrillCheck, DrillRecord, RolloutState
+
+DRILL_REASON = "fire drill: synthetic policy breach"
+_SAMPLE = 2000
+_FALLBACK_EVENTS: tuple[HookEventName, ...] = ("rollback", "alert")
+
+
+def run_drill(controller: CanaryController, *, actor: str) -> DrillRecord:
+    """Force a synthetic breach, check routing and hooks, restore the state, record the result.
+
+    The breach is real for a moment: the stored state is rolled back (share 0) while the
+    checks run, and put back as it was afterwards, with the drill's result attached.
+    """
+    original = controller.register(actor=actor)
+    breach = original.rolled_back(
+        at=controller.clock.now(), actor=actor, reason=DRILL_REASON, action="drill"
+    )
+    breached = controller.commit(
+        original, breach, action="drill", actor=actor, reasons=(DRILL_REASON,)
+    )
+    checks: list[DrillCheck] = []
+    try:
+        checks.append(_health_flip(controller, original))
+        checks.append(_stored_flip(controller))
+        checks.extend(_fire_hooks(controller, breached, actor))
+    finally:
+        record = DrillRecord(all(c.passed for c in checks), controller.clock.now(), tuple(checks))
+        _restore(controller, original, breached, record, actor)
+    return record
+
+
+def _restore(
+    controller: CanaryController,
+    original: RolloutState,
+    breached: RolloutState,
+    record: DrillRecord,
+    actor: str,
+) -> None:
+    verdict = "passed" if record.passed else "failed"
+    reason = f"fire drill {verdict}; state restored to {original.stage} share {original.share:g}"
+    before = replace(original, version=breached.version, history=breached.history)
+    restored = before.moved(
+        at=controller.clock.now(), action="drill", actor=actor, reason=reason, drill=record
+    )
+    evidence = {
+        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in record.checks]
+    }
+    controller.commit(
+        breached, restored, action="drill", actor=actor, reasons=(reason,), evidence=evidence
+    )
+
+
+def _sample_lanes(router: Router) -> tuple[int, set[str]]:
+    decisions = [router.select(f"drill-task-{i}") for i in range(_SAMPLE)]
+    return sum(d.lane == "candidate" for d in decisions), {d.reason for d in decisions}
+
+
+def _health_flip(controller: CanaryController, original: RolloutState) -> DrillCheck:
+    """An unhealthy candidate at a live share sends every task to the incumbent."""
+    share = next((s.share for s in controller.steps if s.share > 0.0), 1.0)
+    live = replace(original, phase="stage", share=max(original.share, share), frozen=False)
+    healthy, _ = _sample_lanes(Router(build_plan(controller.config, live)))
+    flipped, reasons = _sample_lanes(Router(build_plan(controller.config, live, _breach())))
+    passed = healthy > 0 and flipped == 0
+    detail = (
+        f"at share {live.share:g}: {healthy} of {_SAMPLE} tasks on the candidate when healthy, "
+        f"{flipped} after the breach ({'; '.join(sorted(reasons))})"
+    )
+    return DrillCheck("routing flips on a health breach", passed, detail)
+
+
+def _stored_flip(controller: CanaryController) -> DrillCheck:
+    """The stored rolled-back state, read back as a router would, sends every task home."""
+    on_candidate, reasons = _sample_lanes(open_router(controller.store, controller.config))
+    detail = f"{on_candidate} of {_SAMPLE} tasks on the candidate ({'; '.join(sorted(reasons))})"
+    return DrillCheck("stored fallback routes to the incumbent", on_candidate == 0, detail)
+
+
+def _fire_hooks(
+    controller: CanaryController, breached: RolloutState, actor: str
+) -> list[DrillCheck]:
+    checks = []
+    for event in _FALLBACK_EVENTS:
+        hook_event = HookEvent(
+            event=event,
+            release=controller.release,
+            stage=breached.stage,
+            share=breached.share,
+            reason=DRILL_REASON,
+            at=controller.clock.now(),
+            actor=actor,
+            drill=True,
+        )
+        for outcome in controller.hooks.run(hook_event):
+            name = f"{event} hook {outcome.hook}"
+            checks.append(
+                DrillCheck(
+                    name, outcome.ok, f"{outcome.detail} after {outcome.attempts} attempt(s)"
+                )
+            )
+    if not checks:
+        checks.append(DrillCheck("hooks", True, "no rollback or alert hooks configured"))
+    return checks
+
+
+def _breach() -> Health:
+    """A synthetic live scorecard with one candidate policy failure."""
+    empty = LaneMetrics(
+        n=0, success_rate=None, median_tokens=None, review_comment_avg=None, policy_failures=0
+    )
+    broken = replace(empty, n=1, success_rate=1.0, policy_failures=1)
+    decision = GateDecision("BLOCKED", ("policy failure",), ())
+    return Health(("policy failure",), empty, broken, decision)

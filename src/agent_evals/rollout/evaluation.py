@@ -1,0 +1,250 @@
+"""Stage decisions: evaluate the live scorecard to hold, advance or roll back; promote by hand."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from agent_evals.config.models import Stage
+from agent_evals.errors import ConflictError, UsageError
+from agent_evals.rollout.budget import BudgetReport, budget_report
+from agent_evals.rollout.controller import CanaryController, RolloutAction, RolloutDecision
+from agent_evals.rollout.health import Health, stage_health, stage_window
+from agent_evals.rollout.state import RolloutState
+
+CONTROLLER = "controller"
+
+
+@dataclass(frozen=True)
+class StageReview:
+    """How the current stage stands: its live health and what it still waits for."""
+
+    health: Health
+    finished: int
+    min_tasks: int
+    baked_minutes: float
+    min_bake_minutes: float
+    incumbent_scope: str = "stage"
+
+    def waiting_for(self) -> tuple[str, ...]:
+        """Unmet conditions for leaving the stage, empty when it may advance."""
+        waits = []
+        if self.finished < self.min_tasks:
+            waits.append(f"finished tasks {self.finished}/{self.min_tasks}")
+        if self.baked_minutes < self.min_bake_minutes:
+            waits.append(f"bake {self.baked_minutes:.0f}/{self.min_bake_minutes:g} min")
+        decision = self.health.decision
+        if not waits and decision.status != "PROMOTE":
+            waits.append(f"live scorecard {decision.status}: {decision.reason or 'no data'}")
+        return tuple(waits)
+
+    def evidence(self) -> dict[str, Any]:
+        """The numbers a stage decision rests on, for the audit log."""
+        return {
+            **self.health.evidence(),
+            "finished": self.finished,
+            "min_tasks": self.min_tasks,
+            "baked_minutes": round(self.baked_minutes, 2),
+            "min_bake_minutes": self.min_bake_minutes,
+            "incumbent_baseline": self.incumbent_scope,
+        }
+
+
+def review_stage(controller: CanaryController, state: RolloutState) -> StageReview:
+    """The live scorecard and progress of the stage ``state`` is in."""
+    step = controller.step_of(state)
+    window = stage_window(controller.store, controller.config, state)
+    health = stage_health(controller.store, controller.config, state, window)
+    baked = (controller.clock.now() - state.stage_started_at).total_seconds() / 60.0
+    return StageReview(
+        health,
+        health.finished,
+        step.min_tasks,
+        baked,
+        step.min_bake_minutes,
+        window.incumbent_scope,
+    )
+
+
+def evaluate(controller: CanaryController, *, actor: str = CONTROLLER) -> RolloutDecision:
+    """Re-evaluate the live stage: roll back on a breach, else advance when ready, else hold."""
+    state = controller.require_state()
+    if state.phase not in ("stage", "done") or state.frozen:
+        why = f"release {state.stage}" + (
+            f" and frozen: {state.frozen_reason}" if state.frozen else ""
+        )
+        return RolloutDecision("hold", state, (f"nothing to evaluate: {why}",))
+    review = review_stage(controller, state)
+    evidence = review.evidence()
+    if not review.health.healthy:
+        return controller.fall_back(
+            state, actor=actor, reasons=review.health.reasons, evidence=evidence
+        )
+    state, fallback = _watch_budget(controller, state, actor, review.min_tasks)
+    if fallback is not None:
+        return fallback
+    return _progress(controller, state, review, actor, evidence)
+
+
+def _progress(
+    controller: CanaryController,
+    state: RolloutState,
+    review: StageReview,
+    actor: str,
+    evidence: dict[str, Any],
+) -> RolloutDecision:
+    if state.phase == "done":
+        return controller.record(
+            state, "hold", actor, ("promoted; watching live health",), evidence
+        )
+    waits = review.waiting_for() or _stops(controller, state)
+    if waits:
+        return controller.record(state, "hold", actor, waits, evidence)
+    reason = (
+        f"stage passed: {review.finished} tasks, {review.baked_minutes:.0f} min, "
+        "live scorecard PROMOTE"
+    )
+    return advance(
+        controller, state, actor=actor, action="advance", reasons=(reason,), evidence=evidence
+    )
+
+
+def _stops(controller: CanaryController, state: RolloutState) -> tuple[str, ...]:
+    """What keeps a passing stage from moving on by itself."""
+    strategy = controller.config.release.strategy
+    if strategy in ("shadow", "opt-in"):
+        return (f"{strategy} strategy: evidence complete; the controller never goes further",)
+    if controller.step_of(state).manual_approval:
+        return ("stage passed; waiting for approval (agent-evals canary promote)",)
+    target = next_step(controller, state)
+    if not state.drill_passed and (target is None or target.share > 0.0):
+        return (
+            "stage passed; the next stage needs a passed fire drill (agent-evals canary drill)",
+        )
+    return ()
+
+
+def next_step(controller: CanaryController, state: RolloutState) -> Stage | None:
+    """The stage after the current one, or ``None`` when the next step is ``done``."""
+    index = state.step + 1
+    return controller.steps[index] if index < len(controller.steps) else None
+
+
+def advance(
+    controller: CanaryController,
+    state: RolloutState,
+    *,
+    actor: str,
+    action: RolloutAction,
+    reasons: tuple[str, ...],
+    evidence: dict[str, Any],
+) -> RolloutDecision:
+    """Move to the next stage (or ``done``) and fire the promote hooks."""
+    target = next_step(controller, state)
+    if target is None:
+        changes: dict[str, Any] = {"phase": "done", "share": 1.0}
+    else:
+        changes = {"phase": "stage", "step": state.step + 1, "share": target.share}
+    reason = " + ".join(reasons)
+    new = state.moved(
+        at=controller.clock.now(), action=action, actor=actor, reason=reason, **changes
+    )
+    stored = controller.commit(
+        state, new, action=action, actor=actor, reasons=reasons, evidence=evidence
+    )
+    hooks = controller.fire("promote", stored, actor, reason, **evidence)
+    return RolloutDecision(action, stored, reasons, evidence, hooks)
+
+
+def promote(
+    controller: CanaryController,
+    *,
+    actor: str,
+    reason: str = "",
+    expected_stage: str | None = None,
+    force: bool = False,
+) -> RolloutDecision:
+    """Approve the next stage by hand; ``force`` overrides unmet conditions (audited as such)."""
+    state = controller.require_state()
+    if expected_stage is not None and state.stage != expected_stage:
+        raise ConflictError(_moved_on(state, expected_stage))
+    _check_promotable(controller, state)
+    controller.require_drill(state, next_step(controller, state))
+    review = review_stage(controller, state)
+    waits = review.waiting_for() + tuple(f"candidate unhealthy: {r}" for r in review.health.reasons)
+    if waits and not force:
+        raise UsageError(
+            f"{state.stage} is not ready to promote: {'; '.join(waits)}; wait, or pass --force "
+            "to override (recorded in the audit log)"
+        )
+    action: RolloutAction = "override" if waits else "promote"
+    reasons = (reason or "approved", *(f"overridden: {w}" for w in waits))
+    return advance(
+        controller, state, actor=actor, action=action, reasons=reasons, evidence=review.evidence()
+    )
+
+
+def _check_promotable(controller: CanaryController, state: RolloutState) -> None:
+    if state.phase != "stage":
+        raise UsageError(
+            f"release {state.release!r} is {state.stage}; there is no stage to promote"
+        )
+    if state.frozen:
+        raise UsageError(
+            f"release {state.release!r} is frozen ({state.frozen_reason}); unfreeze it first"
+        )
+    if controller.config.release.strategy == "shadow":
+        raise UsageError(
+            "strategy shadow never routes live work to the candidate; "
+            "set release.strategy: canary to go live"
+        )
+
+
+def _moved_on(state: RolloutState, expected: str) -> str:
+    last = state.history[-1] if state.history else None
+    by = f" ({last.action} by {last.actor} at {last.at.isoformat()})" if last else ""
+    return (
+        f"release {state.release!r} is at {state.stage}, not {expected}{by}; "
+        "nothing was promoted; check agent-evals canary status"
+    )
+
+
+def _watch_budget(
+    controller: CanaryController, state: RolloutState, actor: str, min_runs: int
+) -> tuple[RolloutState, RolloutDecision | None]:
+    """Raise new budget alerts once each; fall back on a breach when ``autoFallback`` is set."""
+    report = budget_report(
+        controller.store, controller.config, now=controller.clock.now(), min_runs=min_runs
+    )
+    if report is None or report.alerts == state.alerts:
+        return state, None
+    evidence = budget_evidence(report)
+    if report.breached and report.auto_fallback:
+        reasons = tuple(f"budget: {a}" for a in report.alerts)
+        return state, controller.fall_back(state, actor=actor, reasons=reasons, evidence=evidence)
+    reasons = report.alerts or ("budget alerts cleared",)
+    new = state.moved(
+        at=controller.clock.now(),
+        action="alert",
+        actor=actor,
+        reason=" + ".join(reasons),
+        alerts=report.alerts,
+    )
+    stored = controller.commit(
+        state, new, action="alert", actor=actor, reasons=reasons, evidence=evidence
+    )
+    if report.breached:
+        controller.fire("alert", stored, actor, " + ".join(reasons), **evidence)
+    return stored, None
+
+
+def budget_evidence(report: BudgetReport) -> dict[str, Any]:
+    """The budget numbers behind an alert, for the audit log and hooks."""
+    return {
+        "window_hours": report.window_hours,
+        "lanes": {
+            "incumbent": asdict(report.incumbent),
+            "candidate": asdict(report.candidate),
+        },
+        "alerts": list(report.alerts),
+    }

@@ -1,0 +1,75 @@
+"""The routing plan of a release, computed from its config, stored state and live health."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from agent_evals.config.models import ReleaseConfig
+from agent_evals.rollout.health import Health, stage_health
+from agent_evals.rollout.router import Router, RoutingPlan
+from agent_evals.rollout.state import RolloutState, read_rollout
+from agent_evals.store import Store
+
+
+def build_plan(
+    config: ReleaseConfig, state: RolloutState | None, health: Health | None = None
+) -> RoutingPlan:
+    """The routing plan of a release in ``state`` with the candidate in ``health``."""
+    release = config.release
+    trusted = state.trusted_slices if state else frozenset()
+    base = RoutingPlan(
+        release=release.release_id,
+        incumbent_model=config.model_id(release.incumbent),
+        candidate_model=config.model_id(release.candidate),
+        salt=release.salt or release.release_id,
+        strategy=release.strategy,
+        pinned_slices=frozenset(
+            name for name, spec in config.slices.items() if spec.policy_sensitive
+        )
+        - trusted,
+        slice_risks={name: spec.risk for name, spec in config.slices.items() if spec.risk},
+        high_risk_trusted=state is not None and "high" in state.trusted_risks,
+        health=health,
+    )
+    if state is None:
+        return _blocked(base, "release not started (run agent-evals canary start)")
+    return _staged(base, config, state, health)
+
+
+def _staged(
+    base: RoutingPlan, config: ReleaseConfig, state: RolloutState, health: Health | None
+) -> RoutingPlan:
+    plan = replace(base, stage=state.stage, live_share=state.share)
+    if state.phase == "rolled-back":
+        return _blocked(plan, f"release rolled back: {state.rollback_reason or 'no reason given'}")
+    if state.frozen:
+        return _blocked(plan, f"release frozen: {state.frozen_reason or 'no reason given'}")
+    if health is not None and not health.healthy:
+        return _blocked(plan, f"candidate unhealthy: {health.reason}")
+    if state.phase == "ready":
+        return _blocked(plan, "release not started (run agent-evals canary start)")
+    if state.phase == "stage" and state.share == 0.0 and config.release.strategy != "opt-in":
+        return replace(plan, shadow_share=config.release.shadow_share)
+    return plan
+
+
+def _blocked(plan: RoutingPlan, reason: str) -> RoutingPlan:
+    return replace(plan, blocked=reason, live_share=0.0)
+
+
+def load_plan(store: Store, config: ReleaseConfig) -> RoutingPlan:
+    """The current routing plan: stored state plus the candidate's health in this stage window."""
+    state = read_rollout(store, config.release.release_id)
+    return build_plan(config, state, live_health(store, config, state))
+
+
+def live_health(store: Store, config: ReleaseConfig, state: RolloutState | None) -> Health | None:
+    """The candidate's health in the current stage window, or ``None`` when not live."""
+    if state is None or state.phase not in ("stage", "done"):
+        return None
+    return stage_health(store, config, state)
+
+
+def open_router(store: Store, config: ReleaseConfig) -> Router:
+    """A router over the stored state; ``Router.refresh`` reloads state and health."""
+    return Router(load_plan(store, config), source=lambda: load_plan(store, config))
