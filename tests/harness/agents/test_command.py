@@ -99,11 +99,13 @@ def test_crashing_agent_with_garbage_output_is_an_error_without_usage(request_fo
     assert result.cost_usd is None
 
 
-def test_unreadable_output_after_a_clean_exit_is_an_error(request_for):
+def test_unreadable_usage_after_a_clean_exit_is_missing_usage_not_an_agent_error(request_for):
     result = command("echo", "not json", usage_parser="json-usage").run(request_for())
 
     assert result.exit_code == 0
-    assert result.error.startswith("agent output could not be read: line 1: ")
+    assert result.error is None
+    assert result.tokens.source == "missing"
+    assert "--- agent-evals ---\nusage not read: line 1: " in result.output_tail
 
 
 def test_json_usage_from_the_last_stdout_line(request_for):

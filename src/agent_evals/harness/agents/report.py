@@ -145,7 +145,11 @@ def agent_result(
     parse_error: str | None = None,
     limit_exit_codes: frozenset[int] = frozenset(),
 ) -> AgentResult:
-    """Combine how the process ended with what it reported into the harness's result."""
+    """Combine how the process ended with what it reported into the harness's result.
+
+    Output that cannot be read after a clean exit is not held against the agent (the verify
+    step judges its work); usage stays missing and the reason ends the output tail.
+    """
     limit = report is not None and report.limit_exceeded
     limit = (limit or outcome.exit_code in limit_exit_codes) and not outcome.timed_out
     return AgentResult(
@@ -155,18 +159,20 @@ def agent_result(
         api_calls=_calls(report),
         timed_out=outcome.timed_out,
         limit_exceeded=limit,
-        error=None if limit else _error(outcome, report, parse_error),
+        error=None if limit else _error(outcome, report),
         commands_run=report.commands if report else (),
-        output_tail=output_tail(outcome),
+        output_tail=output_tail(outcome, note=parse_error and f"usage not read: {parse_error}"),
     )
 
 
-def output_tail(outcome: ProcessOutcome) -> str:
-    """The last characters the process printed, stdout then stderr."""
-    text = outcome.stdout
+def output_tail(outcome: ProcessOutcome, *, note: str | None = None) -> str:
+    """The last characters the process printed, stdout then stderr, then ``note`` if any."""
+    parts = [outcome.stdout]
     if outcome.stderr:
-        text = f"{text}\n--- stderr ---\n{outcome.stderr}" if text else outcome.stderr
-    return text[-OUTPUT_TAIL_CHARS:]
+        parts.append(f"--- stderr ---\n{outcome.stderr}")
+    if note:
+        parts.append(f"--- agent-evals ---\n{note}")
+    return "\n".join(part for part in parts if part)[-OUTPUT_TAIL_CHARS:]
 
 
 def _calls(report: AgentReport | None) -> int | None:
@@ -175,9 +181,7 @@ def _calls(report: AgentReport | None) -> int | None:
     return report.api_calls if report.api_calls is not None else report.turns
 
 
-def _error(
-    outcome: ProcessOutcome, report: AgentReport | None, parse_error: str | None
-) -> str | None:
+def _error(outcome: ProcessOutcome, report: AgentReport | None) -> str | None:
     if outcome.timed_out:
         return f"agent timed out after {outcome.duration_s:.1f}s and was killed"
     if report is not None and report.error:
@@ -187,8 +191,6 @@ def _error(
     if outcome.exit_code != 0:
         detail = _last_line(outcome.stderr)
         return f"agent exited with code {outcome.exit_code}" + (f": {detail}" if detail else "")
-    if parse_error:
-        return f"agent output could not be read: {parse_error}"
     if report is not None and report.status == "error":
         return "agent reported an error"
     return None
