@@ -82,6 +82,15 @@ def test_hanging_command_is_killed_at_its_timeout(request_for):
     assert result.tokens.source == "missing"
 
 
+def test_a_hanging_agent_is_killed_with_its_children(request_for):
+    hang = command("sh", "-c", "sleep 120 & sleep 120")
+
+    result = hang.run(request_for(timeout_s=0.5))
+
+    assert result.timed_out
+    assert result.tokens.source == "missing"
+
+
 def test_crashing_agent_with_garbage_output_is_an_error_without_usage(request_for):
     crash = command(
         sys.executable,
