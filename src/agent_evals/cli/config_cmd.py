@@ -10,13 +10,24 @@ import click
 from agent_evals.cli.context import AppContext, pass_app
 from agent_evals.config.starter import STARTER_CONFIG
 from agent_evals.errors import UsageError
+from agent_evals.example import write_example
 
 
 @click.command("init")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
-def init_command(directory: Path, force: bool) -> None:
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Write the complete bundled example: config, slices of tasks, model script.",
+)
+def init_command(directory: Path, force: bool, example: bool) -> None:
     """Write a commented starter config to DIRECTORY/config/model-release.yaml."""
+    if example:
+        config_path = write_example(directory, force=force)
+        click.echo(f"wrote the example to {directory} (config: {config_path})")
+        click.echo(f"next: read {directory / 'README.md'} to replay it")
+        return
     target = directory / "config" / "model-release.yaml"
     if target.exists() and not force:
         raise UsageError(f"{target} exists already; pass --force to overwrite it")
