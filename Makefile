@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,bench]'
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,bench,browser]'
 	touch $(STAMP)
 
 install: $(STAMP)

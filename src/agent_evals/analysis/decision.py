@@ -108,7 +108,8 @@ def combine(decisions: Iterable[tuple[str | None, GateDecision]]) -> GateDecisio
     reasons = list(overall.reasons) if overall.status == worst else []
     for name, decision in items[1:]:
         if decision.status == worst and decision.status != "PROMOTE":
-            reasons.extend(f"{name}: {r}" for r in decision.reasons)
+            # A slice's reason adds news only when the overall reasons do not say it already.
+            reasons.extend(f"{name}: {r}" for r in decision.reasons if r not in reasons)
     return GateDecision(
         worst,
         tuple(dict.fromkeys(reasons)),
