@@ -2,6 +2,8 @@
 
 # each format module registers its importers when imported
 from agent_evals.importers import agent_runs as agent_runs
+from agent_evals.importers import harbor as harbor
+from agent_evals.importers import inspect_log as inspect_log
 from agent_evals.importers import runs_table as runs_table
 from agent_evals.importers import swebench as swebench
 from agent_evals.importers.base import BadRecord, ImportOptions, ImportUnit, RecordError

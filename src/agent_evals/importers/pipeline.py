@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent_evals.errors import ImportFormatError
+from agent_evals.config import ReleaseConfig
+from agent_evals.errors import ImportFormatError, UsageError
 from agent_evals.importers.base import BadRecord, ImportOptions, ImportUnit, Row
 from agent_evals.importers.registry import get_importer
 from agent_evals.store import Store
+from agent_evals.types import Lane
 
 DEFAULT_BATCH_SIZE = 5000
 SKIPPED_KEPT = 1000
@@ -119,10 +121,15 @@ def _merge(total: _Tally, tally: _Tally) -> None:
     total.skipped_count += tally.skipped_count
 
 
-def iter_paths(paths: Iterable[Path], pattern: str) -> Iterator[Path]:
-    """Files given directly, and the files matching ``pattern`` inside given folders, sorted."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob(pattern) if p.is_file())
-        else:
-            yield path
+def import_target(
+    config: ReleaseConfig | None, lane: Lane, release: str | None, model: str | None
+) -> tuple[str, str]:
+    """The release and model of imported runs: as given, else from the release config."""
+    if config is not None:
+        name = config.release.incumbent if lane == "incumbent" else config.release.candidate
+        release = release or config.release.release_id
+        model = model or config.model_id(name)
+    if release is None or model is None:
+        missing = " and ".join(o for o, v in (("--release", release), ("--model", model)) if not v)
+        raise UsageError(f"no release config found: give {missing} (or --config FILE)")
+    return release, model

@@ -1,0 +1,149 @@
+"""``harbor``: Harbor job folders, one ``result.json`` per trial.
+
+A trial result holds ``task_name``, ``trial_name``, ``agent_info`` {``name``, ``version``},
+``agent_result`` {``n_input_tokens`` (cache included), ``n_cache_tokens``,
+``n_output_tokens``, ``cost_usd``}, ``verifier_result`` {``rewards`` {``reward``}},
+``exception_info`` {``exception_type``, ``exception_message``}, ``started_at`` and
+``finished_at``. A reward of 1 is resolved. Repeated trials of a task become its epochs, in
+the order they started. The job's own ``result.json`` (no ``trial_name``) is not a trial.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agent_evals.importers.base import (
+    BadRecord,
+    ImportOptions,
+    ImportUnit,
+    RecordError,
+    imported_run,
+    record_unit,
+)
+from agent_evals.importers.registry import register
+from agent_evals.importers.slicing import SliceOf, slice_rule
+from agent_evals.importers.values import as_amount, as_count, as_text, as_time
+from agent_evals.records import RunRecord, TokenUsage
+from agent_evals.types import RunStatus
+
+# exception types of the harness and its environment, not of the agent's work
+_INFRA_EXCEPTIONS = ("Environment", "Verifier", "RewardFile", "AgentSetup", "Docker", "Cancelled")
+_EXCEPTIONS: dict[str, RunStatus] = {
+    "AgentTimeoutError": "timeout",
+    "ContextLengthExceededError": "limit_exceeded",
+    "OutputLengthExceededError": "limit_exceeded",
+}
+
+
+@dataclass(frozen=True)
+class _Trial:
+    path: Path
+    data: Mapping[str, Any]
+    started: datetime | None
+
+
+@register("harbor")
+def import_harbor(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
+    """One unit per job folder (or per trial result.json given directly)."""
+    slice_of = slice_rule(options)
+    for path in paths:
+        yield record_unit(str(path), _runs(path, options, slice_of))
+
+
+def _runs(path: Path, options: ImportOptions, slice_of: SliceOf) -> Iterator[RunRecord | BadRecord]:
+    trials: dict[str, list[_Trial]] = {}
+    files = sorted(path.rglob("result.json")) if path.is_dir() else [path]
+    for file in files:
+        try:
+            data = _load(file)
+            if "trial_name" not in data:
+                continue  # the job's summary
+            task = as_text(data.get("task_name"), "task_name")
+            started = as_time(data.get("started_at"), "started_at")
+            trials.setdefault(task, []).append(_Trial(file, data, started))
+        except RecordError as exc:
+            yield BadRecord(f"{file}:{exc.line}" if exc.line else str(file), str(exc))
+    for task, attempts in trials.items():
+        attempts.sort(key=lambda t: (t.started is None, t.started or 0, str(t.data["trial_name"])))
+        for epoch, trial in enumerate(attempts):
+            try:
+                yield _run(task, epoch, trial, options, slice_of)
+            except RecordError as exc:
+                yield BadRecord(str(trial.path), str(exc))
+
+
+def _run(
+    task: str, epoch: int, trial: _Trial, options: ImportOptions, slice_of: SliceOf
+) -> RunRecord:
+    data = trial.data
+    status, detail = _status(data)
+    info = data.get("agent_info")
+    agent: Mapping[str, Any] = info if isinstance(info, dict) else {}
+    ended = as_time(data.get("finished_at"), "finished_at")
+    tokens, cost = _usage(data.get("agent_result"))
+    return imported_run(
+        options,
+        task,
+        status,
+        slice=slice_of(task, data),
+        epoch=epoch,
+        tokens=tokens,
+        cost_usd=cost,
+        latency_s=(ended - trial.started).total_seconds() if ended and trial.started else None,
+        started_at=trial.started,
+        ended_at=ended,
+        detail=detail,
+        agent=agent.get("name") if isinstance(agent.get("name"), str) else "harbor",
+        agent_version=agent.get("version") if isinstance(agent.get("version"), str) else None,
+    )
+
+
+def _status(data: Mapping[str, Any]) -> tuple[RunStatus, str | None]:
+    verifier = data.get("verifier_result")
+    rewards = verifier.get("rewards") if isinstance(verifier, dict) else None
+    reward = as_amount(
+        rewards.get("reward") if isinstance(rewards, dict) else None,
+        "verifier_result.rewards.reward",
+    )
+    if reward is not None and reward >= 1:
+        return "resolved", None
+    error = data.get("exception_info")
+    if isinstance(error, dict):
+        kind = str(error.get("exception_type") or "Exception")
+        message = f"{kind}: {error.get('exception_message') or ''}".strip(": ")
+        if kind in _EXCEPTIONS:
+            return _EXCEPTIONS[kind], message
+        infra = any(kind.startswith(prefix) for prefix in _INFRA_EXCEPTIONS)
+        return ("infra_error" if infra else "agent_error"), message
+    if reward is None:
+        return "missing", "not verified"
+    return "unresolved", None
+
+
+def _usage(result: Any) -> tuple[TokenUsage, float | None]:
+    if not isinstance(result, dict):
+        return TokenUsage(), None
+    prompt = as_count(result.get("n_input_tokens"), "agent_result.n_input_tokens")
+    cached = as_count(result.get("n_cache_tokens"), "agent_result.n_cache_tokens")
+    output = as_count(result.get("n_output_tokens"), "agent_result.n_output_tokens")
+    # Harbor counts cached tokens inside the input; stored parts are disjoint
+    fresh = prompt - cached if prompt is not None and cached is not None else prompt
+    tokens = TokenUsage(fresh, output, cached, None).with_total()
+    return tokens, as_amount(result.get("cost_usd"), "agent_result.cost_usd")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RecordError(f"cannot read: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise RecordError("a trial result must be a JSON object")
+    return data
