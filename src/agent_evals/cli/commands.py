@@ -6,6 +6,7 @@ import click
 
 from agent_evals.cli.config_cmd import config_group, init_command
 from agent_evals.cli.gate_cmd import gate_command
+from agent_evals.cli.import_cmd import import_command
 from agent_evals.cli.replay_cmd import replay_command
 from agent_evals.cli.review_cmd import review_group
 from agent_evals.cli.scorecard_cmd import scorecard_command
@@ -20,6 +21,7 @@ ALL: list[click.Command] = [
     replay_command,
     gate_command,
     scorecard_command,
+    import_command,
     waive_command,
     review_group,
     scripted_model_command,
