@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,4 +69,29 @@ def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "config" / "model-release.yaml"
     path.parent.mkdir()
     path.write_text(CANONICAL_CONFIG, encoding="utf-8")
+    return path
+
+
+def _unavailable(reason: str) -> None:
+    """Skip on a developer machine; fail in CI, where .ci/run provides everything."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A PostgreSQL database URL for the team-store tests (``AGENT_EVALS_TEST_PG_URL``)."""
+    url = os.environ.get("AGENT_EVALS_TEST_PG_URL")
+    if not url:
+        _unavailable("set AGENT_EVALS_TEST_PG_URL to a PostgreSQL database (.ci/run does)")
+    return str(url)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium, for tests of pages as a person sees them."""
+    path = Path("/usr/bin/chromium")
+    if not path.exists():
+        _unavailable("needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
     return path

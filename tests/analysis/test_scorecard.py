@@ -181,12 +181,8 @@ def test_waive_records_a_justification_the_tokens_gate_then_shows(tmp_path, run_
 
 
 @pytest.mark.postgres
-def test_postgres_store_gives_the_same_scorecard_as_sqlite(make_paired_runs):
-    import os
-
-    url = os.environ.get("AGENT_EVALS_TEST_PG_URL")
-    if not url:
-        pytest.skip("set AGENT_EVALS_TEST_PG_URL to a PostgreSQL database (.ci/run does)")
+def test_postgres_store_gives_the_same_scorecard_as_sqlite(make_paired_runs, pg_url):
+    url = pg_url
     runs = make_paired_runs(200, 0.8, 0.75, seed=5, token_ratio=1.3)
     runs.append(
         run(

@@ -15,7 +15,6 @@ from agent_evals.config import parse_config
 from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
 from agent_evals.reports import render_html
 
-CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.browser
@@ -59,12 +58,10 @@ def served_report(tmp_path: Path):
     server.server_close()
 
 
-def test_the_page_shows_the_decision_and_both_lanes(served_report, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
+def test_the_page_shows_the_decision_and_both_lanes(served_report, tmp_path, chromium):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        browser = p.chromium.launch(executable_path=str(chromium), args=FLAGS)
         page = browser.new_page()
         page.goto(served_report)
         decision = page.locator("#decision")

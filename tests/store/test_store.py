@@ -15,8 +15,6 @@ from agent_evals.errors import ConflictError
 from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
 from agent_evals.store import AuditEntry, Store
 
-PG_URL = os.environ.get("AGENT_EVALS_TEST_PG_URL")
-
 
 def run(task: str, epoch: int = 0, status: str = "resolved", tokens: int = 100) -> RunRecord:
     return RunRecord(
@@ -37,9 +35,7 @@ def store(request, tmp_path):
     if request.param == "sqlite":
         s = Store(f"sqlite:///{tmp_path}/runs.db")
     else:
-        if not PG_URL:
-            pytest.skip("set AGENT_EVALS_TEST_PG_URL to a PostgreSQL database (.ci/run does)")
-        s = Store(PG_URL)
+        s = Store(request.getfixturevalue("pg_url"))
         with s.engine.begin() as conn:
             for table in ("runs", "audit_log", "waivers", "release_state", "tasks"):
                 conn.exec_driver_sql(f"DELETE FROM {table}")
