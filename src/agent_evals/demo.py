@@ -20,7 +20,7 @@ from rich.console import Console
 
 from agent_evals.analysis import Scorecard, build_scorecard
 from agent_evals.config import LoadedConfig, load_config
-from agent_evals.example import example_script, example_tasks, write_example
+from agent_evals.example import SLICES, example_script, example_tasks, write_example
 from agent_evals.harness.runner import run_slice
 from agent_evals.reports import print_scorecard, render_html, render_markdown, render_slice_block
 from agent_evals.scripted_model import parse_script, serve_in_thread
@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="Parallel runs.")
     args = parser.parse_args(argv)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="agent-evals-demo-"))
-    tasks = example_tasks()
-    print(f"agent-evals demo: {len(tasks)} tasks in 5 slices, example written to {directory}")
+    count = len(example_tasks())
+    print(f"agent-evals demo: {count} tasks in {len(SLICES)} slices, example in {directory}")
     result = run_demo(directory, workers=args.workers)
     # A pipe gets a wide table rather than an 80-column one with every cell cut short.
     print_scorecard(result.scorecard, Console(width=None if sys.stdout.isatty() else 200))
