@@ -198,7 +198,7 @@ class Store:
         if slices:
             query = query.where(schema.runs.c.slice.in_(list(slices)))
         with self.engine.connect() as conn:
-            return list(conn.execute(query).tuples())
+            return [tuple(row) for row in conn.execute(query)]
 
     # tasks --------------------------------------------------------------------------------
 
@@ -226,7 +226,7 @@ class Store:
             schema.tasks.c.slice == slice
         )
         with self.engine.connect() as conn:
-            return {t: h for t, h in conn.execute(query).tuples()}
+            return {t: h for t, h in conn.execute(query)}
 
     # audit log and waivers --------------------------------------------------------------------
 
