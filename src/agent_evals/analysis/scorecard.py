@@ -31,7 +31,9 @@ def build_scorecard(
 ) -> Scorecard:
     """Compare the lanes' stored runs of a release, slice by slice and overall."""
     release_id = release or config.release.release_id
-    table = load_run_table(store, release_id, slices=slices, sources=sources)
+    table = load_run_table(
+        store, release_id, slices=slices, sources=sources, order=config.release.eval_slices
+    )
     waivers: list[tuple[str, str | None]] = [(w.gate, w.slice) for w in config.waivers]
     waivers += [(w.gate, w.slice) for w in store.waivers(release_id)]
     return scorecard_from_table(release_id, table, config, evidence=evidence, waivers=waivers)

@@ -84,9 +84,10 @@ def load_run_table(
     *,
     slices: Sequence[str] | None = None,
     sources: Sequence[RunSource] | None = None,
+    order: Sequence[str] = (),
 ) -> RunTable:
-    """Read a release's runs as columns, straight from the store."""
-    known = tuple(slices) if slices else tuple(_stored_slices(store, release))
+    """A release's runs as columns; without ``slices``, every stored slice, ``order`` first."""
+    known = tuple(slices) if slices else tuple(_stored_slices(store, release, order))
     params: dict[str, object] = {"release": release}
     slice_case = " ".join(f"WHEN :s{i} THEN {i}" for i in range(len(known)))
     params.update({f"s{i}": name for i, name in enumerate(known)})
@@ -128,13 +129,13 @@ def _portable(sql: str) -> str:
     return sql.replace("ifnull(", "coalesce(")
 
 
-def _stored_slices(store: Store, release: str) -> list[str]:
+def _stored_slices(store: Store, release: str, order: Sequence[str]) -> list[str]:
     with store.engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT DISTINCT slice FROM runs WHERE release = :r ORDER BY slice"),
-            {"r": release},
+            text("SELECT DISTINCT slice FROM runs WHERE release = :r"), {"r": release}
         )
-        return [r[0] for r in rows]
+        stored = {r[0] for r in rows}
+    return [s for s in order if s in stored] + sorted(stored - set(order))
 
 
 def _from_rows(slices: tuple[str, ...], rows: np.ndarray) -> RunTable:
