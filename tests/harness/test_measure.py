@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from agent_evals.harness.measure import measure_diff, out_of_scope, run_verify
+from agent_evals.harness.patch import parse_patch
 from agent_evals.harness.workspace import Workspaces
 from agent_evals.records import DiffStats
 from agent_evals.tasks import load_task
@@ -78,3 +79,14 @@ def test_verify_that_cannot_start_or_hangs(project) -> None:
     task, ws = _workspace(project.__class__(project.root / "other"), hang)
     slow = run_verify(task, ws, None)
     assert slow.timed_out and not slow.passed and not slow.could_not_start
+
+
+def test_unusual_file_names_are_read_back_exactly(project) -> None:
+    _, ws = _workspace(project)
+    names = ['we ird "quoted".txt', "tab\there.txt", "naïve.py"]
+    for name in names:
+        (ws.path / name).write_text("x\n")
+    diff = measure_diff(ws)
+    assert set(diff.paths) == set(names)
+    assert diff.stats == DiffStats(files_changed=3, lines_added=3, lines_removed=0)
+    assert {f.path for f in parse_patch(diff.patch)} == set(names)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from agent_evals.harness.measure import measure_diff
 from agent_evals.harness.workspace import Workspaces
 from agent_evals.tasks import load_task
 
 
-def test_each_run_gets_a_fresh_copy_with_a_base_commit(project) -> None:
+@pytest.mark.parametrize("reuse", [True, False])
+def test_each_run_gets_a_fresh_copy_with_a_base_commit(project, reuse: bool) -> None:
     task = load_task(project.add_task("t"))
-    workspaces = Workspaces(project.root / "tmp")
+    workspaces = Workspaces(project.root / "tmp", reuse=reuse)
     first = workspaces.create(task, "a")
     (first.path / "stats" / "__init__.py").write_text("changed\n")
     second = workspaces.create(task, "b")

@@ -11,7 +11,13 @@ from agent_evals.cli.context import AppContext, pass_app
 from agent_evals.cli.output import console, exit_for
 from agent_evals.harness.replay import replay
 from agent_evals.harness.runner import DEFAULT_WORKERS
-from agent_evals.reports import dumps, print_scorecard, render_slice_block, scorecard_document
+from agent_evals.reports import (
+    decision_document,
+    dumps,
+    print_scorecard,
+    render_slice_block,
+    scorecard_document,
+)
 from agent_evals.types import LANES, Lane
 
 
@@ -67,6 +73,7 @@ def replay_command(
             "baseline_runs": len(outcome.baseline),
             "task_warnings": list(outcome.warnings),
             **scorecard_document(outcome.scorecard),
+            **decision_document(outcome.comparison.decision),
         }
         click.echo(dumps(document))
     else:

@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass
 
 from agent_evals.harness.agents.process import run_process
+from agent_evals.harness.patch import unquote_path
 from agent_evals.harness.workspace import Workspace, git
 from agent_evals.records import DiffStats
 from agent_evals.tasks import Task, match_any
@@ -48,20 +49,19 @@ class DiffMeasure:
 def measure_diff(workspace: Workspace) -> DiffMeasure:
     """Stage everything and diff it against the base, so new and deleted files count too."""
     git(workspace.path, "add", "-A")
-    numstat = git(workspace.path, *_DIFF, "--numstat", "-z", workspace.base)
-    patch = git(workspace.path, *_DIFF, "-U0", workspace.base)
+    # One process prints both: the numstat lines, a blank line, then the patch.
+    output = git(workspace.path, *_DIFF, "--numstat", "-p", "-U0", workspace.base)
+    numstat, _, patch = output.partition("\n\n")
     return DiffMeasure(tuple(_parse_numstat(numstat)), patch)
 
 
 def _parse_numstat(text: str) -> list[FileChange]:
     changes = []
-    for entry in text.split("\0"):
-        if not entry:
-            continue
-        added, removed, path = entry.split("\t", 2)
+    for line in text.splitlines():
+        added, removed, path = line.split("\t", 2)
         changes.append(
             FileChange(
-                path,
+                unquote_path(path),
                 None if added == "-" else int(added),
                 None if removed == "-" else int(removed),
             )

@@ -34,7 +34,8 @@ class FilePatch:
         return [line for h in self.hunks for line in h.removed]
 
 
-def _unquote(path: str) -> str:
+def unquote_path(path: str) -> str:
+    """A path as git prints it, without git's C-style quotes."""
     if path.startswith('"') and path.endswith('"'):
         raw = codecs.escape_decode(path[1:-1].encode())[0]
         return bytes(raw).decode("utf-8", errors="replace")
@@ -42,7 +43,7 @@ def _unquote(path: str) -> str:
 
 
 def _path_of(line: str) -> str | None:
-    value = _unquote(line[4:].rstrip("\n"))
+    value = unquote_path(line[4:].rstrip("\n").rstrip("\t"))
     if value == "/dev/null":
         return None
     return value[2:] if value[:2] in ("a/", "b/") else value

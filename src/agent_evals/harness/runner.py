@@ -67,7 +67,8 @@ def run_slice(
     jobs = [Job(task, epoch) for task in slice_.tasks for epoch in range(epochs)]
     done = finished_runs(store, setup, jobs) if resume else {}
     todo = [job for job in jobs if (job.task.id, job.epoch) not in done]
-    fresh = _execute(store, setup, todo, workers=workers, keep=keep, progress=progress)
+    workspaces = Workspaces(keep=keep, reuse=epochs > 1)
+    fresh = _execute(store, setup, todo, workers=workers, workspaces=workspaces, progress=progress)
     return sorted([*done.values(), *fresh], key=lambda r: (r.task_id, r.epoch))
 
 
@@ -90,10 +91,15 @@ def finished_runs(
 
 
 def _execute(
-    store: Store, setup: LaneSetup, jobs: list[Job], *, workers: int, keep: bool, progress: bool
+    store: Store,
+    setup: LaneSetup,
+    jobs: list[Job],
+    *,
+    workers: int,
+    workspaces: Workspaces,
+    progress: bool,
 ) -> list[RunRecord]:
     human = reviews(store, setup.release, setup.lane)
-    workspaces = Workspaces(keep=keep)
     attempts = Attempts(setup, workspaces)
     finished: list[RunRecord] = []
     try:
@@ -111,7 +117,7 @@ def _execute(
                 advance()
     finally:
         workspaces.close()
-        if keep and progress:
+        if workspaces.keep and progress:
             Console(stderr=True).print(f"workspaces kept in {workspaces.root}")
     return finished
 

@@ -36,6 +36,8 @@ GIT_SETTINGS = (
     "init.defaultBranch=main",
     "-c",
     "core.hooksPath=/dev/null",
+    "-c",
+    "core.logAllRefUpdates=false",
 )
 
 
@@ -78,21 +80,29 @@ def _copy_ignore(root: Path, exclude: tuple[str, ...]) -> Callable[[str, list[st
 
 
 class Workspaces:
-    """Creates and removes run workspaces under one temporary folder."""
+    """Creates and removes run workspaces under one temporary folder.
 
-    def __init__(self, root: Path | None = None, *, keep: bool = False) -> None:
+    With ``reuse`` (several runs per task) each task's base is prepared once and copied;
+    without it every workspace is prepared in place, which is cheaper for a single run.
+    """
+
+    def __init__(self, root: Path | None = None, *, keep: bool = False, reuse: bool = True) -> None:
         if root is not None:
             root.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="agent-evals-", dir=root))
         self.keep = keep
+        self.reuse = reuse
         self._templates: dict[str, _Template] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def create(self, task: Task, label: str) -> Workspace:
         """A fresh workspace for one run of ``task``; ``label`` names its folder."""
-        template = self._template(task)
         path = Path(tempfile.mkdtemp(prefix=_safe(label) + "-", dir=self.root))
+        if not self.reuse:
+            prepared = _prepare(task, path)
+            return Workspace(path, prepared.base)
+        template = self._template(task)
         try:
             shutil.copytree(template.path, path, symlinks=True, dirs_exist_ok=True)
         except OSError as exc:
@@ -108,10 +118,6 @@ class Workspaces:
         """Delete the templates and the root folder unless workspaces are kept."""
         if not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
-
-    def scratch_copy(self, task: Task) -> Workspace:
-        """A throwaway copy of the task's base, for measuring the base itself (lint)."""
-        return self.create(task, f"{task.id}-base")
 
     def _template(self, task: Task) -> _Template:
         key = task.content_hash + task.id
@@ -136,9 +142,17 @@ def _prepare(task: Task, path: Path) -> _Template:
         git(path, "init", "-q", "--template=")
         git(path, "add", "-A")
         git(path, "commit", "-q", "--allow-empty", "--no-verify", "-m", "agent-evals base")
-        return _Template(path, git(path, "rev-parse", "HEAD").strip())
+        return _Template(path, _head(path))
     except OSError as exc:
         raise HarnessError(f"cannot prepare the repository of task {task.id!r}: {exc}") from exc
+
+
+def _head(repo: Path) -> str:
+    # A fresh repository keeps its one branch as a loose ref; reading it saves a process.
+    ref = repo / ".git" / "refs" / "heads" / "main"
+    if ref.is_file():
+        return ref.read_text(encoding="ascii").strip()
+    return git(repo, "rev-parse", "HEAD").strip()
 
 
 def _safe(label: str) -> str:
