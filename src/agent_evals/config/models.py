@@ -169,6 +169,39 @@ class Budget(ConfigModel):
     auto_fallback: bool = False
 
 
+class GatewaySpec(ConfigModel):
+    """The metering, routing proxy: secrets by variable name, limits, timers, fallback trigger."""
+
+    admin_token_env: str = "AGENT_EVALS_ADMIN_TOKEN"
+    github_webhook_secret_env: str = "AGENT_EVALS_GITHUB_WEBHOOK_SECRET"
+    branch_pattern: str = r"^agent/(?P<task>[^/]+)$"
+    task_label_prefix: str = "agent-task:"
+    body_limit_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    upstream_timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
+    shadow_concurrency: Annotated[int, Field(ge=1)] = 8
+    probe_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
+    evaluate_debounce_seconds: NonNegative = 5.0
+    refresh_interval_seconds: Annotated[float, Field(gt=0)] = 5.0
+    flush_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    candidate_error_window: Annotated[int, Field(ge=1)] = 20
+    candidate_error_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+
+    @model_validator(mode="after")
+    def _pattern_names_task(self) -> GatewaySpec:
+        try:
+            compiled = re.compile(self.branch_pattern)
+        except re.error as exc:
+            pattern = self.branch_pattern
+            raise ValueError(f"branchPattern {pattern!r} is not a regex: {exc}") from None
+        if "task" not in compiled.groupindex:
+            raise ValueError(
+                f"branchPattern {self.branch_pattern!r} needs a group named task, "
+                "e.g. ^agent/(?P<task>[^/]+)$"
+            )
+        return self
+
+
 class ReleaseConfig(ConfigModel):
     """The whole release config file."""
 
@@ -180,6 +213,7 @@ class ReleaseConfig(ConfigModel):
     waivers: tuple[Waiver, ...] = ()
     hooks: Hooks = Hooks()
     budget: Budget | None = None
+    gateway: GatewaySpec = GatewaySpec()
 
     def model_spec(self, name: str) -> ModelSpec:
         """The spec of a named model, defaulted when the config does not describe it."""
