@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent_evals.analysis.results import GateDecision, LaneMetrics, SliceComparison
-from agent_evals.reports.formatting import count, number
+from agent_evals.reports.formatting import average, count, rate
 
 
 def render_slice_block(comparison: SliceComparison, lane: str = "candidate") -> str:
@@ -15,10 +15,10 @@ def render_slice_block(comparison: SliceComparison, lane: str = "candidate") -> 
 def render_decision_block(metrics: LaneMetrics, decision: GateDecision) -> str:
     """Metrics and decision lines, in the SPEC's order."""
     lines = [
-        f"success_rate: {number(metrics.success_rate)}",
+        f"success_rate: {rate(metrics.success_rate)}",
         f"median_tokens: {count(metrics.median_tokens)}",
         f"policy_failures: {metrics.policy_failures}",
-        f"review_comment_avg: {number(metrics.review_comment_avg)}",
+        f"review_comment_avg: {average(metrics.review_comment_avg)}",
         f"promotion_status: {decision.status}",
         f"reason: {decision.reason}",
     ]

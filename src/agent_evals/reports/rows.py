@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent_evals.analysis.results import GateResult, LaneMetrics, Scorecard, SliceComparison
-from agent_evals.reports.formatting import NO_DATA, count, number
+from agent_evals.reports.formatting import NO_DATA, average, count, number, rate
 
 METRIC_HEADERS = (
     "slice",
@@ -45,9 +45,9 @@ def _lane_row(slice_name: str, lane: str, m: LaneMetrics, decision: str) -> tupl
         lane,
         m.model or NO_DATA,
         str(m.n),
-        number(m.success_rate),
+        rate(m.success_rate),
         count(m.median_tokens),
-        number(m.review_comment_avg),
+        average(m.review_comment_avg),
         str(m.policy_failures),
         f"{number(m.latency_p50_s, 1)}/{number(m.latency_p95_s, 1)}",
         count(m.median_diff_lines),
