@@ -89,18 +89,20 @@ def _jsonl_records(handle: IO[str]) -> Iterator[SourceRecord]:
 
 
 def _csv_records(handle: IO[str]) -> Iterator[SourceRecord]:
-    reader = csv.DictReader(handle)
-    if reader.fieldnames is None:
+    reader = csv.reader(handle)
+    header = next(reader, None)
+    if header is None:
         return
-    width = len(reader.fieldnames)
     for row in reader:
-        if None in row or len(row) != width:
-            message = f"expected {width} columns ({', '.join(reader.fieldnames)})"
-            yield SourceRecord(reader.line_num, None, Unreadable(message))
+        if len(row) != len(header):
+            if any(cell.strip() for cell in row):
+                message = f"expected {len(header)} columns ({', '.join(header)}), got {len(row)}"
+                yield SourceRecord(reader.line_num, None, Unreadable(message))
             continue
-        yield SourceRecord(
-            reader.line_num, None, {k: v if v != "" else None for k, v in row.items()}
-        )
+        values = {
+            name: cell if cell != "" else None for name, cell in zip(header, row, strict=True)
+        }
+        yield SourceRecord(reader.line_num, None, values)
 
 
 class _JsonStream:
@@ -122,6 +124,7 @@ class _JsonStream:
             return
         while True:
             key = self._key() if closing == "}" else None
+            self._char()
             line = self.line
             yield SourceRecord(line, key, self._value())
             separator = self._char()
@@ -176,10 +179,12 @@ class _JsonStream:
         if self.eof:
             return False
         chunk = self.handle.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
         self.buffer = self.buffer[self.pos :] + chunk
         self.pos = 0
-        self.eof = not chunk
-        return bool(chunk)
+        return True
 
     def _fail(self, message: str, at: int | None = None) -> NoReturn:
         line = self.line + (self.buffer.count("\n", self.pos, at) if at is not None else 0)

@@ -1,0 +1,144 @@
+"""The generic ``runs`` table: JSONL, CSV, a JSON list or object, field mappings, bad records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agent_evals.errors import ImportFormatError, UsageError
+from agent_evals.store import Store
+
+from .conftest import FIXTURES, Importing
+
+RUNS = FIXTURES / "runs"
+
+
+def by_task(store: Store) -> dict[tuple[str, int], object]:
+    return {(r.task_id, r.epoch): r for r in store.runs("r1")}
+
+
+def test_jsonl_runs_keep_outcome_usage_cost_and_review(importing: Importing, store: Store) -> None:
+    summary = importing("runs", RUNS / "runs.jsonl")
+    assert summary.written == 3
+    assert summary.statuses == {"resolved": 1, "unresolved": 1, "infra_error": 1}
+    assert summary.slices == {"bugfix-small": 2, "repo-onboarding": 1}
+    fix = next(r for r in store.runs("r1") if r.task_id == "fix-median")
+    assert (fix.status, fix.source, fix.lane, fix.model) == (
+        "resolved",
+        "import",
+        "candidate",
+        "acme-coder-v2",
+    )
+    assert (fix.tokens.input, fix.tokens.output, fix.tokens.total) == (12000, 1500, 13500)
+    assert (fix.tokens.source, fix.cost_usd, fix.cost_source) == ("imported", 0.42, "imported")
+    assert (fix.api_calls, fix.latency_s, fix.review_comments) == (9, 61.5, 1)
+    cli = next(r for r in store.runs("r1") if r.task_id == "add-cli")
+    assert cli.tokens.source == "missing" and cli.tokens.total is None  # never recorded as zero
+    assert cli.cost_usd is None and cli.cost_source == "missing"
+
+
+def test_csv_reads_text_values_and_epochs(importing: Importing, store: Store) -> None:
+    importing("runs", RUNS / "runs.csv", slice="bugfix-small")
+    runs = {(r.task_id, r.epoch): r for r in store.runs("r1")}
+    assert set(runs) == {("fix-median", 0), ("fix-median", 1), ("parse-dates", 0)}
+    assert runs["fix-median", 1].status == "unresolved"
+    assert runs["fix-median", 0].tokens.total == 14000
+    assert runs["parse-dates", 0].status == "unresolved"
+    assert runs["parse-dates", 0].tokens.total is None
+    assert runs["parse-dates", 0].api_calls == 25
+
+
+def test_json_list_and_object_keyed_by_task(importing: Importing, store: Store) -> None:
+    importing("runs", RUNS / "runs_list.json", RUNS / "per_instance_details.json")
+    runs = {r.task_id: r for r in store.runs("r1")}
+    assert runs["fix-median"].status == "resolved" and runs["parse-dates"].cost_usd == 0.25
+    assert runs["django__django-11099"].status == "unresolved"
+    assert runs["django__django-11099"].api_calls == 119
+
+
+def test_field_mapping_reads_other_columns(importing: Importing, store: Store, tmp_path) -> None:
+    table = tmp_path / "export.jsonl"
+    table.write_text('{"name": "t1", "ok": "yes", "spend": 1.5, "group": "g1"}\n')
+    importing(
+        "runs",
+        table,
+        fields={"task_id": "name", "resolved": "ok", "cost_usd": "spend", "slice": "group"},
+    )
+    (run,) = store.runs("r1")
+    assert (run.task_id, run.status, run.cost_usd, run.slice) == ("t1", "resolved", 1.5, "g1")
+
+
+def test_unknown_run_field_is_a_usage_error(importing: Importing) -> None:
+    with pytest.raises(UsageError, match="unknown run field 'costs'"):
+        importing("runs", RUNS / "runs.jsonl", fields={"costs": "x"})
+
+
+def test_slice_by_repo_and_prefix(importing: Importing, store: Store) -> None:
+    importing("runs", RUNS / "per_instance_details.json", slice_by="repo")
+    assert {r.slice for r in store.runs("r1")} == {"astropy/astropy", "django/django"}
+    importing("runs", RUNS / "runs.csv", slice_by="prefix", release="r2")
+    assert {r.slice for r in store.runs("r2")} == {"fix", "parse"}
+
+
+def test_reimport_replaces_instead_of_duplicating(
+    importing: Importing, store: Store, tmp_path
+) -> None:
+    table = tmp_path / "runs.jsonl"
+    table.write_text('{"task_id": "a", "resolved": false, "cost": 1.0}\n')
+    importing("runs", table)
+    importing("runs", table)
+    assert store.count_runs("r1") == 1
+    table.write_text('{"task_id": "a", "resolved": true, "cost": 2.0}\n')
+    importing("runs", table)
+    (run,) = store.runs("r1")
+    assert (run.status, run.cost_usd) == ("resolved", 2.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "message"),
+    [
+        ("bad_json.jsonl", "bad_json.jsonl:3", "not valid JSON"),
+        ("bad_value.jsonl", "bad_value.jsonl:2", "cost must be a non-negative number, got -2"),
+        ("bad_columns.csv", "bad_columns.csv:3", "expected 3 columns"),
+        ("no_outcome.jsonl", "no_outcome.jsonl:1", "no outcome"),
+        ("bad_status.jsonl", "bad_status.jsonl:1", "status 'great' is not one of"),
+        ("bad_list.json", "bad_list.json:4", "expected ',' or ']'"),
+    ],
+)
+def test_a_malformed_record_stops_the_import_naming_file_and_line(
+    importing: Importing, store: Store, name: str, where: str, message: str
+) -> None:
+    with pytest.raises(ImportFormatError) as caught:
+        importing("runs", RUNS / name, batch_size=1)
+    assert where in str(caught.value) and message in str(caught.value)
+    assert store.count_runs() == 0  # nothing of the file, though earlier batches were written
+
+
+def test_skip_bad_stores_the_rest_and_lists_what_it_skipped(
+    importing: Importing, store: Store
+) -> None:
+    summary = importing("runs", RUNS / "bad_json.jsonl", RUNS / "bad_value.jsonl", skip_bad=True)
+    assert sorted(r.task_id for r in store.runs("r1")) == ["a", "b", "c", "d"]
+    assert summary.skipped_count == 2
+    assert [b.where.rsplit("/", 1)[-1] for b in summary.skipped] == [
+        "bad_json.jsonl:3",
+        "bad_value.jsonl:2",
+    ]
+
+
+def test_an_error_in_a_later_file_keeps_the_earlier_files(
+    importing: Importing, store: Store
+) -> None:
+    with pytest.raises(ImportFormatError):
+        importing("runs", RUNS / "runs.jsonl", RUNS / "bad_value.jsonl")
+    assert store.count_runs("r1") == 3
+
+
+def test_a_field_first_seen_late_is_named(importing: Importing, tmp_path) -> None:
+    table = tmp_path / "late.jsonl"
+    lines = [json.dumps({"task_id": f"t{i}", "resolved": True}) for i in range(1000)]
+    lines.append('{"task_id": "late", "resolved": true, "lines_added": 4}')
+    table.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ImportFormatError, match=r"late.jsonl:1001: field 'lines_added'"):
+        importing("runs", table)
