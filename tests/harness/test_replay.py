@@ -53,8 +53,30 @@ def _replay(run_cli, project, *args: str):
     return run_cli("--config", str(project.config_path), "replay", "--slice", "bugfix-small", *args)
 
 
+BLOCK_KEYS = [
+    "slice",
+    "success_rate",
+    "median_tokens",
+    "policy_failures",
+    "review_comment_avg",
+    "promotion_status",
+    "reason",
+]
+
+
 def _block(stdout: str) -> list[str]:
-    return stdout.rstrip("\n").splitlines()[-7:]
+    """The SPEC block that ends the output, numbers normalised (1.00 -> 1)."""
+    lines = stdout.rstrip("\n").splitlines()[-7:]
+    assert [line.split(":", 1)[0] for line in lines] == BLOCK_KEYS
+    return [_normalised(line) for line in lines]
+
+
+def _normalised(line: str) -> str:
+    key, value = line.split(": ", 1)
+    try:
+        return f"{key}: {float(value):g}"
+    except ValueError:
+        return line
 
 
 def test_replay_ends_with_the_spec_block_and_exits_by_decision(run_cli, replay_project) -> None:
@@ -66,10 +88,10 @@ def test_replay_ends_with_the_spec_block_and_exits_by_decision(run_cli, replay_p
     assert first.exit_code == 3
     assert _block(first.stdout) == [
         "slice: bugfix-small",
-        "success_rate: 1",
+        "success_rate: 1.00",
         "median_tokens: 1000",
         "policy_failures: 0",
-        "review_comment_avg: 0",
+        "review_comment_avg: 0.0",
         "promotion_status: INCONCLUSIVE",
         "reason: no candidate runs",
     ]
@@ -78,10 +100,10 @@ def test_replay_ends_with_the_spec_block_and_exits_by_decision(run_cli, replay_p
     assert "scorecard" in second.stdout
     assert _block(second.stdout) == [
         "slice: bugfix-small",
-        "success_rate: 1",
+        "success_rate: 1.00",
         "median_tokens: 1100",
         "policy_failures: 0",
-        "review_comment_avg: 0",
+        "review_comment_avg: 0.0",
         "promotion_status: PROMOTE",
         "reason: all gates passed",
     ]
