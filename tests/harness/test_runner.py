@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,3 +198,55 @@ def test_human_review_overrides_the_automatic_count_of_later_runs(project) -> No
     _, [run] = _replay(project, _fix(project), store)
     assert (run.review_comments, run.review_source) == (4, "human")
     assert store.runs(release)[0].review_source == "human"
+
+
+def test_workspaces_are_removed_after_the_runs(project, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    project.add_task("fix-median")
+    _replay(project, _fix(project), epochs=2)
+    _replay(project, _fix(project, unreachable_times=3))
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_harbor_task_runs_its_tests_after_the_agent(project) -> None:
+    folder = project.root / "config" / "slices" / "bugfix-small" / "hello"
+    (folder / "environment").mkdir(parents=True)
+    (folder / "tests").mkdir()
+    (folder / "task.toml").write_text("[verifier]\ntimeout_sec = 30.0\n")
+    (folder / "instruction.md").write_text("Write hello.txt saying hello.\n")
+    (folder / "environment" / "Dockerfile").write_text("FROM scratch\n")
+    (folder / "environment" / "app.py").write_text("print('app')\n")
+    (folder / "tests" / "test.sh").write_text('grep -q hello hello.txt && test -d "$TEST_DIR"\n')
+    seen: list[bool] = []
+
+    class Agent(FakeAgent):
+        def run(self, request: AgentRequest) -> AgentResult:
+            seen.append((request.workspace / "tests").exists())
+            seen.append((request.workspace / "Dockerfile").exists())
+            return super().run(request)
+
+    _, [solved] = _replay(project, Agent(default=FakeStep(files={"hello.txt": "hello\n"})))
+    assert solved.status == "resolved"
+    assert seen == [False, False]
+    assert solved.diff.files_changed == 1  # the verifier's files are not the agent's change
+    _, [unsolved] = _replay(project, FakeAgent(default=FakeStep(files={"hello.txt": "bye\n"})))
+    assert unsolved.status == "unresolved"
+
+
+def test_configured_linter_adds_review_comments_for_new_errors(project, tmp_path: Path) -> None:
+    linter = tmp_path / "lint.py"
+    linter.write_text(
+        "import pathlib\n"
+        "for p in sorted(pathlib.Path('stats').rglob('*.py')):\n"
+        "    for i, line in enumerate(p.read_text().splitlines(), 1):\n"
+        "        if 'lambda' in line:\n"
+        "            print(f'{p}:{i}:1: E731 do not assign a lambda')\n"
+    )
+    review = f"review: {{lintCommand: [{sys.executable!r}, {str(linter)!r}]}}\n"
+    project.add_task("fix-median", project.median_task + review)
+    fixed = project.fixed_median + "\nsquare = lambda x: x * x\n"
+    _, [run] = _replay(project, FakeAgent(default=FakeStep(files={"stats/__init__.py": fixed})))
+    assert run.status == "resolved"
+    assert run.review_comments == 1
+    assert "review lint stats/__init__.py: 1 new lint error(s)" in (run.detail or "")

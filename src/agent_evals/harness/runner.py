@@ -9,7 +9,7 @@ reached, a verify command that cannot start) are retried, then stored as ``infra
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,20 +102,18 @@ def _execute(
     human = reviews(store, setup.release, setup.lane)
     attempts = Attempts(setup, workspaces)
     finished: list[RunRecord] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
-        with (
-            _progress(progress, f"{setup.lane} · {setup.slice}", len(jobs)) as advance,
-            ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
-        ):
-            futures: list[Future[RunRecord]] = [
-                pool.submit(run_with_retries, attempts, job) for job in jobs
-            ]
+        with _progress(progress, f"{setup.lane} · {setup.slice}", len(jobs)) as advance:
+            futures = [pool.submit(run_with_retries, attempts, job) for job in jobs]
             for future in as_completed(futures):
                 record = apply_reviews(future.result(), human)
                 store.write_runs([record])
                 finished.append(record)
                 advance()
     finally:
+        # On an interrupt, runs not yet started are dropped; finished ones are stored already.
+        pool.shutdown(wait=True, cancel_futures=True)
         workspaces.close()
         if workspaces.keep and progress:
             Console(stderr=True).print(f"workspaces kept in {workspaces.root}")
