@@ -7,7 +7,9 @@ import random
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import FrozenInstanceError, replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +18,7 @@ from agent_evals.records import RunRecord
 from agent_evals.rollout import (
     CanaryController,
     FakeClock,
+    RouteDecision,
     Router,
     RoutingPlan,
     build_plan,
@@ -175,3 +178,12 @@ def test_an_unhealthy_candidate_sends_everything_home_with_the_reason(
     assert decision.lane == "incumbent"
     assert decision.reason == "candidate unhealthy: policy failure"
     assert decision.rule == "state"
+
+
+def test_a_decision_is_an_ordinary_frozen_value() -> None:
+    decision = Router(plan(1.0)).select("t1")
+    same = RouteDecision("cand-1", "candidate", decision.reason, decision.bucket, "bucket")
+    assert decision == same and hash(decision) == hash(same)
+    assert replace(decision, lane="incumbent").lane == "incumbent"
+    with pytest.raises(FrozenInstanceError):
+        decision.lane = "incumbent"  # type: ignore[misc]

@@ -23,7 +23,7 @@ _HIGH_RISK = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RouteDecision:
     """Which model serves a task, and why; ``shadow`` asks for a candidate run beside it."""
 
@@ -117,14 +117,15 @@ class Router:
 
 def compile_plan(plan: RoutingPlan) -> SelectFn:
     """A fast ``select`` function for one plan; everything it reads is bound in advance."""
-    salted, incumbent, candidate = _salted(plan.salt), plan.incumbent_model, plan.candidate_model
-    blocked, live, shadow = plan.blocked, plan.live_share, plan.shadow_share
-    high_trusted, slice_risks, pinned_reasons = (
-        plan.high_risk_trusted,
-        dict(plan.slice_risks),
-        _pinned(plan),
-    )
+    salted, live, shadow = _salted(plan.salt), plan.live_share, plan.shadow_share
+    blocked = None if plan.blocked is None else _maker(plan, "incumbent", plan.blocked, "state")
+    high_trusted, slice_risks = plan.high_risk_trusted, dict(plan.slice_risks)
+    pinned = {name: _maker(plan, "incumbent", why, "pinned") for name, why in _pinned(plan).items()}
+    high_risk = _maker(plan, "incumbent", _HIGH_RISK, "risk")
     live_reason, shadow_reason, rest_reason = _bucket_reasons(plan)
+    on_live = _maker(plan, "candidate", live_reason, "bucket")
+    on_shadow = _maker(plan, "incumbent", shadow_reason, "bucket", shadow=True)
+    on_rest = _maker(plan, "incumbent", rest_reason, "bucket")
     opted = _opt_decider(plan)
 
     def select(
@@ -137,24 +138,53 @@ def compile_plan(plan: RoutingPlan) -> SelectFn:
         hasher.update(task_id.encode())
         bucket = (int.from_bytes(hasher.digest(), "big") >> 11) * _UNIT
         if blocked is not None:
-            return RouteDecision(incumbent, "incumbent", blocked, bucket, "state")
+            return blocked(bucket)
         if slice is not None:
-            pinned = pinned_reasons.get(slice)
-            if pinned is not None:
-                return RouteDecision(incumbent, "incumbent", pinned, bucket, "pinned")
+            pin = pinned.get(slice)
+            if pin is not None:
+                return pin(bucket)
             if risk is None:
                 risk = slice_risks.get(slice)
         if risk == "high" and not high_trusted:
-            return RouteDecision(incumbent, "incumbent", _HIGH_RISK, bucket, "risk")
+            return high_risk(bucket)
         if opt is not None:
             return opted(opt, bucket)
         if bucket < live:
-            return RouteDecision(candidate, "candidate", live_reason, bucket, "bucket")
+            return on_live(bucket)
         if bucket < shadow:
-            return RouteDecision(incumbent, "incumbent", shadow_reason, bucket, "bucket", True)
-        return RouteDecision(incumbent, "incumbent", rest_reason, bucket, "bucket")
+            return on_shadow(bucket)
+        return on_rest(bucket)
 
     return select
+
+
+def _maker(
+    plan: RoutingPlan, lane: Lane, reason: str, rule: RouteRule, *, shadow: bool = False
+) -> Callable[[float], RouteDecision]:
+    """Build decisions of one kind fast: only the bucket differs from call to call.
+
+    Filling the frozen value from a template dict costs a third of its generated
+    ``__init__``, and the router makes one decision per live request.
+    """
+    model = plan.candidate_model if lane == "candidate" else plan.incumbent_model
+    template: dict[str, object] = {
+        "model": model,
+        "lane": lane,
+        "reason": reason,
+        "bucket": 0.0,
+        "rule": rule,
+        "shadow": shadow,
+    }
+    new, set_fields = object.__new__, object.__setattr__
+
+    def make(bucket: float) -> RouteDecision:
+        decision = new(RouteDecision)
+        fields = template.copy()
+        fields["bucket"] = bucket
+        set_fields(decision, "__dict__", fields)
+        return decision
+
+    return make
 
 
 def _pinned(plan: RoutingPlan) -> dict[str, str]:
@@ -166,17 +196,18 @@ def _pinned(plan: RoutingPlan) -> dict[str, str]:
 
 
 def _opt_decider(plan: RoutingPlan) -> Callable[[str, float], RouteDecision]:
-    incumbent, candidate, live = plan.incumbent_model, plan.candidate_model, plan.opt_in_live
+    to_candidate = _maker(plan, "candidate", "task opted in", "opt")
+    opted_out = _maker(plan, "incumbent", "task opted out", "opt")
+    shadow_reason = "task opted in; shadow only, candidate output is never used"
+    to_shadow = _maker(plan, "incumbent", shadow_reason, "opt", shadow=True)
+    opted_in = to_candidate if plan.opt_in_live else to_shadow
 
     def opted(opt: str, bucket: float) -> RouteDecision:
         if opt == "out":
-            return RouteDecision(incumbent, "incumbent", "task opted out", bucket, "opt")
+            return opted_out(bucket)
         if opt != "in":
             raise UsageError(f"opt {opt!r} is not allowed; use 'in', 'out' or leave it unset")
-        if live:
-            return RouteDecision(candidate, "candidate", "task opted in", bucket, "opt")
-        reason = "task opted in; shadow only, candidate output is never used"
-        return RouteDecision(incumbent, "incumbent", reason, bucket, "opt", True)
+        return opted_in(bucket)
 
     return opted
 
