@@ -99,6 +99,18 @@ def test_replay_ends_with_the_spec_block_and_exits_by_decision(run_cli, replay_p
         "promotion_status: PROMOTE",
         "reason: all gates passed",
     ]
+    # Replaying the incumbent again shows its own metrics, decided against the stored candidate.
+    _behave(
+        replay_project,
+        **{INCUMBENT: _fix(replay_project, 500), CANDIDATE: _fix(replay_project, 1100)},
+    )
+    third = _replay(run_cli, replay_project, "--lane", "incumbent")
+    assert third.exit_code == 1
+    assert _block(third.stdout)[2] == "median_tokens: 500"
+    assert _block(third.stdout)[-2:] == [
+        "promotion_status: BLOCKED",
+        "reason: token multiplier 2.20x",
+    ]
 
 
 def test_blocked_candidate_exits_1_with_the_reasons(run_cli, replay_project) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agent_evals.errors import UsageError
 from agent_evals.harness.agents.base import AgentRequest, AgentResult
 from agent_evals.harness.agents.process import run_process
 from agent_evals.harness.fake_agent import FakeAgent, FakeStep
@@ -250,3 +251,19 @@ def test_configured_linter_adds_review_comments_for_new_errors(project, tmp_path
     assert run.status == "resolved"
     assert run.review_comments == 1
     assert "review lint stats/__init__.py: 1 new lint error(s)" in (run.detail or "")
+
+
+def test_a_named_but_unset_api_key_is_a_usage_error(project, monkeypatch) -> None:
+    project.add_task("fix-median")
+    text = project.config_path.read_text().replace(
+        "    model: gpt-5.4-coder-2026-10-01\n",
+        "    model: gpt-5.4-coder-2026-10-01\n    apiKeyEnv: BENCH_TEST_KEY\n",
+    )
+    project.config_path.write_text(text)
+    monkeypatch.delenv("BENCH_TEST_KEY", raising=False)
+    with pytest.raises(UsageError, match="apiKeyEnv names BENCH_TEST_KEY, which is not set"):
+        _replay(project, _fix(project))
+    monkeypatch.setenv("BENCH_TEST_KEY", "sk-test")
+    agent = _fix(project)
+    _replay(project, agent)
+    assert agent.requests[0].api_key == "sk-test"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from agent_evals.config import LoadedConfig
 from agent_evals.config.models import Price
-from agent_evals.errors import HarnessError
+from agent_evals.errors import HarnessError, UsageError
 from agent_evals.harness.agents.base import AgentAdapter, AgentRequest, AgentResult
 from agent_evals.harness.measure import (
     DiffMeasure,
@@ -66,13 +66,25 @@ def lane_setup(
         lane=lane,
         model=config.model_id(key),
         base_url=spec.base_url,
-        api_key=os.environ.get(spec.api_key_env) if spec.api_key_env else None,
+        api_key=_api_key(key, spec.api_key_env),
         price=spec.price,
         agent_timeout_s=config.agent.timeout_seconds,
         max_turns=config.agent.max_turns,
         adapter=adapter,
         agent_version=config.agent.version or adapter.version(),
     )
+
+
+def _api_key(model: str, variable: str | None) -> str | None:
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        raise UsageError(
+            f"models.{model}.apiKeyEnv names {variable}, which is not set; "
+            f"export {variable} or remove apiKeyEnv for an endpoint without a key"
+        )
+    return value
 
 
 def cost_of(tokens: TokenUsage, price: Price | None) -> float | None:
