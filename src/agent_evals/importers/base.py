@@ -61,6 +61,8 @@ class ImportUnit:
     columns: Sequence[str]
     rows: Iterable[Row | BadRecord]
     constants: Mapping[str, Any] = field(default_factory=dict)
+    large: bool = False
+    """Worth reading in a separate process while the rows are written."""
 
 
 Importer = Callable[[Sequence[Path], ImportOptions], Iterator[ImportUnit]]

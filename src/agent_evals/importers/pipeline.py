@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from agent_evals.config import ReleaseConfig
 from agent_evals.errors import ImportFormatError, UsageError
 from agent_evals.importers.base import BadRecord, ImportOptions, ImportUnit, Row
+from agent_evals.importers.prefetch import can_fork, forked
 from agent_evals.importers.registry import get_importer
 from agent_evals.store import Store
 from agent_evals.types import Lane
@@ -65,6 +67,8 @@ def run_import(store: Store, request: ImportRequest) -> ImportSummary:
     for unit in importer(request.paths, request.options):
         tally = _Tally()
         rows = _accepted(unit, tally, skip_bad=request.options.skip_bad)
+        if unit.large and can_fork():
+            rows = forked(rows, tally, partial(_merge, tally))
         written += store.write_columns(
             unit.columns,
             rows,

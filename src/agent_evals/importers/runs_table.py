@@ -74,6 +74,8 @@ _OPTIONAL = {
     "detail": "detail",
 }
 _PEEK = 1000
+# from this size a table is read in a separate process while its rows are written
+LARGE_FILE_BYTES = 32 * 2**20
 _INF = float("inf")
 
 
@@ -130,7 +132,9 @@ def _table_unit(
         "task_hash": None,
     }
     constants.update({c: None for c in _ROW if c not in columns})
-    return ImportUnit(str(path), columns, converter.rows(chain(head, records)), constants)
+    rows = converter.rows(chain(head, records))
+    large = path.stat().st_size >= LARGE_FILE_BYTES
+    return ImportUnit(str(path), columns, rows, constants, large=large)
 
 
 def _present_fields(head: Iterable[SourceRecord], aliases: dict[str, tuple[str, ...]]) -> set[str]:
