@@ -26,16 +26,36 @@ def _warn(message: str) -> None:
 
 
 @click.command("replay")
-@click.option("--lane", type=click.Choice(LANES), default="candidate", show_default=True)
+@click.option(
+    "--lane",
+    type=click.Choice(LANES),
+    default="candidate",
+    show_default=True,
+    help="The lane to run; it is compared with the other lane.",
+)
 @click.option("--slice", "slice_name", required=True, help="The slice to replay.")
-@click.option("--epochs", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=DEFAULT_WORKERS, show_default=True)
+@click.option(
+    "--epochs", type=click.IntRange(min=1), default=1, show_default=True, help="Runs per task."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    help="Runs at the same time.",
+)
 @click.option("--resume", is_flag=True, help="Skip runs already stored for the same versions.")
 @click.option("--keep", is_flag=True, help="Keep the workspaces for inspection.")
 @click.option("--strict", is_flag=True, help="Refuse when tasks changed since the lock/baseline.")
 @click.option("--with-baseline", is_flag=True, help="Replay the other lane first.")
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    help="table: scorecard then the SPEC block; json: one document.",
+)
 @pass_app
 def replay_command(
     app: AppContext,
