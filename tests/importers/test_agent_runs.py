@@ -88,10 +88,32 @@ def test_agent_outputs_one_file_per_task(
     assert runs["parse-dates"].status == ended
 
 
-def test_agent_output_in_the_wrong_format_names_the_file(
-    importing: Importing, store: Store, tmp_path: Path
+def test_claude_code_stream_json_output(importing: Importing, store: Store) -> None:
+    importing("claude-code", FIXTURES / "claude-code" / "add-cli.jsonl")
+    (run,) = store.runs("r1")
+    assert (run.task_id, run.status, run.tokens.total, run.cost_usd) == (
+        "add-cli",
+        "missing",  # the agent finished; nobody evaluated it
+        19991,
+        0.0371745,
+    )
+    assert run.diff.files_changed == 1 and run.api_calls == 4
+
+
+@pytest.mark.parametrize(
+    ("agent", "name"),
+    [
+        ("claude-code", "t1.json"),
+        ("codex", "t1.jsonl"),
+        ("gemini-cli", "t1.json"),
+        ("aider", "t1.jsonl"),
+        ("mini-swe-agent", "t1.traj.json"),
+    ],
+)
+def test_agent_output_in_the_wrong_format_names_file_and_line(
+    importing: Importing, store: Store, tmp_path: Path, agent: str, name: str
 ) -> None:
-    (tmp_path / "t1.jsonl").write_text('{"type": "thread.started"}\nnot json\n')
-    with pytest.raises(ImportFormatError, match=r"t1.jsonl:2"):
-        importing("codex", tmp_path)
+    (tmp_path / name).write_text('{"type": "result"}\nnot json\n')
+    with pytest.raises(ImportFormatError, match=rf"{name}:2: .*not JSON"):
+        importing(agent, tmp_path)
     assert store.count_runs() == 0
