@@ -64,7 +64,7 @@ def test_a_bare_release_fails_with_the_fix_on_each_line(
     assert not checklist.passed
     assert failed["candidate pinned to an exact version"].startswith("'cand-latest' is a floating")
     assert (
-        "bugfix-small: no incumbent replay"
+        "bugfix-small: no incumbent or candidate replay"
         in failed["both lanes replayed on every eval slice at the current task versions"]
     )
     assert "exceeds liveCanaryShare" in failed["live share capped and reversible"]

@@ -83,17 +83,18 @@ def test_a_policy_breach_rolls_back_by_the_next_evaluation(
 
     decisions = stream(controller, store, clock, make_run, tasks=40, break_at=20)
 
-    first_bad = next(
-        i for i, r in enumerate(store.runs("inc..cand", lane="candidate")) if r.policy_failed
+    broke_at = int(
+        next(r for r in store.runs("inc..cand", lane="candidate") if r.policy_failed).task_id[5:]
     )
+    assert broke_at >= 20
     actions = [d.action for d in decisions]
-    assert "rollback" in actions
-    rollback = decisions[actions.index("rollback")]
-    assert rollback.state.share == 0.0
-    assert rollback.state.stage == "rolled-back"
+    assert actions[:broke_at] == ["hold"] * broke_at
+    rollback = decisions[broke_at]  # the evaluation right after the breaking outcome
+    assert rollback.action == "rollback"
+    assert (rollback.state.stage, rollback.state.share) == ("rolled-back", 0.0)
     assert rollback.reasons == ("policy failure",)
-    assert actions[actions.index("rollback") + 1 :] == ["hold"] * (39 - actions.index("rollback"))
-    assert first_bad >= 0
+    assert actions[broke_at + 1 :] == ["hold"] * (39 - broke_at)
+    assert len([r for r in store.runs("inc..cand", lane="candidate") if r.policy_failed]) == 1
     entry = [e for e in store.audit("inc..cand") if e.action == "rollback"][-1]
     assert entry.actor == "controller" and entry.reasons == ("policy failure",)
     assert entry.evidence["candidate"]["policy_failures"] == 1

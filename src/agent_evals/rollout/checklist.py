@@ -68,18 +68,20 @@ def _replayed(facts: _Facts) -> CheckItem:
 
 def _slice_gaps(facts: _Facts, slice: str) -> list[str]:
     current = facts.store.task_hashes(slice)
-    gaps = []
+    unreplayed, gaps = [], []
     for lane in LANES:
         runs = [
             r for r in facts.runs if r.source == "replay" and r.slice == slice and r.lane == lane
         ]
         if not runs:
-            gaps.append(f"{slice}: no {lane} replay")
+            unreplayed.append(lane)
             continue
         replayed = {r.task_id for r in runs if not current or r.task_hash == current.get(r.task_id)}
         stale = sorted(set(current) - replayed)
         if stale:
             gaps.append(f"{slice}: {lane} lacks {len(stale)} current task(s), e.g. {stale[0]}")
+    if unreplayed:
+        gaps.insert(0, f"{slice}: no {' or '.join(unreplayed)} replay")
     return gaps
 
 

@@ -123,7 +123,8 @@ class CanaryController:
         evidence: dict[str, Any] | None = None,
     ) -> RolloutState:
         """Store ``new`` if nobody changed ``current`` since it was read; audit it atomically."""
-        audit = self._entry(new, action, actor, reasons, evidence or {})
+        before = {"stage": current.stage, "share": current.share, "version": current.version}
+        audit = self._entry(new, action, actor, reasons, {**(evidence or {}), "previous": before})
         stored = self.store.compare_and_set_state(
             self.release, current.version, audit=audit, **new.column_values()
         )

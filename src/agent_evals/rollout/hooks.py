@@ -21,7 +21,6 @@ from typing import Any, Literal
 import httpx
 
 from agent_evals.config.models import Hook, Hooks
-from agent_evals.errors import StoreError
 from agent_evals.store import AuditEntry, Store
 
 HookEventName = Literal["rollback", "promote", "alert"]
@@ -149,14 +148,14 @@ class HookRunner:
         return outcomes
 
     def _run_one(self, hook: Hook, event: HookEvent) -> HookOutcome:
-        name = describe_hook(hook)
+        name = _describe(hook)
         detail = ""
         attempts = hook.retries + 1
         for attempt in range(1, attempts + 1):
             try:
                 detail = self._attempt(hook, event)
                 return HookOutcome(name, event.event, True, attempt, detail)
-            except HookFailure as exc:
+            except _HookFailure as exc:
                 detail = str(exc)
             if attempt < attempts:
                 time.sleep(self._retry_delay_s * attempt)
@@ -172,35 +171,29 @@ class HookRunner:
         if self._store is None:
             return
         try:
-            self._append(outcome, event)
-        except StoreError as exc:  # the hook ran; losing its log line must not crash the thread
-            _log.warning("cannot audit %s hook outcome: %s", outcome.event, exc)
-
-    def _append(self, outcome: HookOutcome, event: HookEvent) -> None:
-        assert self._store is not None
-        self._store.append_audit(
-            AuditEntry(
-                release=event.release,
-                at=event.at,
-                actor="hooks",
-                action="hook-fired" if outcome.ok else "hook-failed",
-                stage=event.stage,
-                share=event.share,
-                reasons=(f"{outcome.event} hook {outcome.hook}: {outcome.detail}",),
-                evidence={
-                    "hook": outcome.hook,
-                    "event": outcome.event,
-                    "attempts": outcome.attempts,
-                },
-            )
-        )
+            self._store.append_audit(_audit_entry(outcome, event))
+        except Exception as exc:  # the hook ran; a lost log line must not kill its thread
+            _log.warning("cannot audit the %s hook outcome: %s", outcome.event, exc)
 
 
-class HookFailure(Exception):
+def _audit_entry(outcome: HookOutcome, event: HookEvent) -> AuditEntry:
+    return AuditEntry(
+        release=event.release,
+        at=event.at,
+        actor="hooks",
+        action="hook-fired" if outcome.ok else "hook-failed",
+        stage=event.stage,
+        share=event.share,
+        reasons=(f"{outcome.event} hook {outcome.hook}: {outcome.detail}",),
+        evidence={"hook": outcome.hook, "event": outcome.event, "attempts": outcome.attempts},
+    )
+
+
+class _HookFailure(Exception):
     """One attempt of a hook failed (internal; becomes a failed ``HookOutcome``)."""
 
 
-def describe_hook(hook: Hook) -> str:
+def _describe(hook: Hook) -> str:
     """A short name of a hook for logs."""
     if hook.webhook is not None:
         return f"webhook {hook.webhook}"
@@ -213,9 +206,9 @@ def _post(url: str, event: HookEvent, timeout: float, transport: httpx.BaseTrans
         with httpx.Client(timeout=timeout, transport=transport) as client:
             response = client.post(url, json=event.payload())
     except httpx.HTTPError as exc:
-        raise HookFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise _HookFailure(f"{type(exc).__name__}: {exc}") from exc
     if not response.is_success:
-        raise HookFailure(f"HTTP {response.status_code}: {response.text[:_OUTPUT_TAIL]}")
+        raise _HookFailure(f"HTTP {response.status_code}: {response.text[:_OUTPUT_TAIL]}")
     return f"HTTP {response.status_code}"
 
 
@@ -233,9 +226,9 @@ def _run_command(command: tuple[str, ...] | str, event: HookEvent, timeout: floa
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise HookFailure(f"timed out after {timeout:g}s") from exc
+        raise _HookFailure(f"timed out after {timeout:g}s") from exc
     except OSError as exc:
-        raise HookFailure(f"cannot run: {exc.strerror}") from exc
+        raise _HookFailure(f"cannot run: {exc.strerror}") from exc
     if done.returncode != 0:
-        raise HookFailure(f"exit {done.returncode}: {done.stderr.strip()[-_OUTPUT_TAIL:]}")
+        raise _HookFailure(f"exit {done.returncode}: {done.stderr.strip()[-_OUTPUT_TAIL:]}")
     return "exit 0"

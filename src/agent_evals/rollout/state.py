@@ -21,11 +21,11 @@ def release_steps(release: Release) -> tuple[Stage, ...]:
     if "stages" not in release.model_fields_set:
         share = release.live_canary_share
         shares = (share, *(s for s in _LATER_SHARES if s > share))
-        stages = tuple(replace_share(stages[0], s) for s in shares)
+        stages = tuple(_at_share(stages[0], s) for s in shares)
     if release.strategy == "cutover":
-        return (replace_share(stages[-1], 1.0),)
+        return (_at_share(stages[-1], 1.0),)
     if release.strategy in ("shadow", "opt-in"):
-        return (replace_share(stages[0], 0.0),)
+        return (_at_share(stages[0], 0.0),)
     return stages
 
 
@@ -35,12 +35,12 @@ def current_step(release: Release, state: RolloutState) -> Stage:
     return steps[min(state.step, len(steps) - 1)]
 
 
-def replace_share(stage: Stage, share: float) -> Stage:
+def _at_share(stage: Stage, share: float) -> Stage:
     """The same stage rules at another share."""
     return stage.model_copy(update={"share": share})
 
 
-def stage_label(strategy: str, phase: RolloutPhase, step: int) -> str:
+def _label(strategy: str, phase: RolloutPhase, step: int) -> str:
     """The name a stage is shown and stored under (``stage-2``, ``shadow``, ``done`` ...)."""
     if phase != "stage":
         return phase
@@ -102,7 +102,7 @@ class RolloutState:
     @property
     def stage(self) -> str:
         """The stage label (``ready``, ``stage-1``, ``shadow``, ``done``, ``rolled-back``)."""
-        return stage_label(self.strategy, self.phase, self.step)
+        return _label(self.strategy, self.phase, self.step)
 
     @property
     def drill_passed(self) -> bool:

@@ -184,7 +184,7 @@ def view_text(view: Mapping[str, Any], indent: int = 0) -> str:
     pad = "  " * indent
     lines: list[str] = []
     for key, value in view.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and value:
             lines.append(f"{pad}{key}:")
             lines.append(view_text(value, indent + 1))
         elif isinstance(value, list) and value:
@@ -200,7 +200,7 @@ def _scalar(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.4g}"
-    if value is None or value == []:
+    if value is None or value == [] or value == {}:
         return "-"
     if isinstance(value, Mapping):
         return json.dumps(value, default=str)
