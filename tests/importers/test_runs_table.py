@@ -142,3 +142,8 @@ def test_a_field_first_seen_late_is_named(importing: Importing, tmp_path) -> Non
     table.write_text("\n".join(lines) + "\n")
     with pytest.raises(ImportFormatError, match=r"late.jsonl:1001: field 'lines_added'"):
         importing("runs", table)
+
+
+def test_options_of_other_formats_are_refused(importing: Importing) -> None:
+    with pytest.raises(UsageError, match="the runs format does not read --trajs"):
+        importing("runs", RUNS / "runs.jsonl", trajs=RUNS)

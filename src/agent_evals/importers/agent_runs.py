@@ -25,6 +25,7 @@ from agent_evals.importers.base import (
     imported_run,
     no_diff,
     record_unit,
+    reject_options,
     where,
 )
 from agent_evals.importers.evaluation import Evaluation, read_evaluation
@@ -77,6 +78,7 @@ def _trajectory_unit(
     suffix: str,
     read: Callable[[Path], Trajectory],
 ) -> ImportUnit:
+    reject_options(options, "trajectory", "predictions", "trajs", "fields")
     evaluation = read_evaluation(options.results) if options.results else None
     slice_of = slice_rule(options)
     files = list(trajectory_files(list(paths), suffix))
@@ -108,6 +110,7 @@ def import_mini_swe_agent(paths: Sequence[Path], options: ImportOptions) -> Iter
 
 def _output_importer(name: str, parse: Callable[[str], AgentReport], pattern: str) -> None:
     def import_outputs(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
+        reject_options(options, name, "predictions", "trajs", "fields")
         evaluation = read_evaluation(options.results) if options.results else None
         slice_of = slice_rule(options)
         files = _output_files(paths, pattern)

@@ -8,6 +8,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from agent_evals.errors import UsageError
 from agent_evals.records import DiffStats, RunRecord, TokenUsage
 from agent_evals.store.runs import RUN_COLUMNS, record_to_row
 from agent_evals.types import Lane, RunStatus
@@ -104,6 +105,13 @@ def imported_run(
         cost_source="imported",
         **values,
     )
+
+
+def reject_options(options: ImportOptions, fmt: str, *names: str) -> None:
+    """A usage error naming the options given that this format does not read."""
+    given = [f"--{name.replace('_', '-')}" for name in names if getattr(options, name)]
+    if given:
+        raise UsageError(f"the {fmt} format does not read {', '.join(given)}")
 
 
 def no_diff() -> DiffStats:

@@ -24,6 +24,7 @@ from agent_evals.importers.base import (
     RecordError,
     imported_run,
     record_unit,
+    reject_options,
 )
 from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import SliceOf, slice_rule
@@ -50,6 +51,7 @@ class _Trial:
 @register("harbor")
 def import_harbor(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
     """One unit per job folder (or per trial result.json given directly)."""
+    reject_options(options, "harbor", "predictions", "results", "trajs", "fields")
     slice_of = slice_rule(options)
     for path in paths:
         yield record_unit(str(path), _runs(path, options, slice_of))

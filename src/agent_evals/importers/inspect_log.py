@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agent_evals.errors import UsageError
 from agent_evals.importers.base import (
     BadRecord,
     ImportOptions,
@@ -19,6 +20,7 @@ from agent_evals.importers.base import (
     RecordError,
     imported_run,
     record_unit,
+    reject_options,
     where,
 )
 from agent_evals.importers.reading import load_json
@@ -35,6 +37,9 @@ _CORRECT = ("C", "correct", "pass", "passed", "yes")
 @register("inspect")
 def import_inspect(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
     """One unit per log file; folders are searched for *.json logs."""
+    reject_options(options, "inspect", "predictions", "results", "trajs")
+    if set(options.fields) - {"resolved"}:
+        raise UsageError("the inspect format reads only --field resolved=SCORER")
     slice_of = slice_rule(options)
     for path in _log_files(paths):
         yield record_unit(str(path), _runs(path, options, slice_of))

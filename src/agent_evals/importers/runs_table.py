@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from agent_evals.errors import UsageError
-from agent_evals.importers.base import BadRecord, ImportOptions, ImportUnit, RecordError, Row
+from agent_evals.importers.base import (
+    BadRecord,
+    ImportOptions,
+    ImportUnit,
+    RecordError,
+    Row,
+    reject_options,
+)
 from agent_evals.importers.reading import SourceRecord, Unreadable, iter_records
 from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import SliceOf, slice_rule
@@ -82,6 +89,7 @@ _INF = float("inf")
 @register("runs")
 def import_runs_table(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
     """One unit per table file; folders are searched for *.jsonl, *.csv and *.json files."""
+    reject_options(options, "runs", "predictions", "results", "trajs")
     aliases = field_aliases(options.fields)
     slice_of = slice_rule(options, own_field=options.fields.get("slice", "slice"))
     for path in _table_files(paths):

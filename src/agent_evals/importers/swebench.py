@@ -22,6 +22,7 @@ from agent_evals.importers.base import (
     imported_run,
     no_diff,
     record_unit,
+    reject_options,
     where,
 )
 from agent_evals.importers.evaluation import EMPTY_PATCH, Evaluation, Outcome, read_evaluation
@@ -46,6 +47,7 @@ NEVER_EVALUATED = "never evaluated: not in the results"
 @register("swebench")
 def import_swebench(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
     """One unit: every prediction, then instances the results name without a prediction."""
+    reject_options(options, "swebench", "fields")
     predictions = options.predictions or (paths[0] if len(paths) == 1 else None)
     if predictions is None and options.results is None:
         raise UsageError("swebench needs --predictions FILE and --results FILE|DIR")
