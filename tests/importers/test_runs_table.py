@@ -147,3 +147,35 @@ def test_a_field_first_seen_late_is_named(importing: Importing, tmp_path) -> Non
 def test_options_of_other_formats_are_refused(importing: Importing) -> None:
     with pytest.raises(UsageError, match="the runs format does not read --trajs"):
         importing("runs", RUNS / "runs.jsonl", trajs=RUNS)
+
+
+def test_diff_size_times_and_detail_when_the_table_has_them(
+    importing: Importing, store: Store, tmp_path
+) -> None:
+    table = tmp_path / "runs.jsonl"
+    table.write_text(
+        json.dumps(
+            {
+                "task_id": "a",
+                "resolved": True,
+                "files_changed": 2,
+                "lines_added": 10,
+                "lines_removed": 4,
+                "started_at": "2026-11-20T10:00:00Z",
+                "ended_at": "2026-11-20T10:02:00Z",
+                "detail": "rerun",
+            }
+        )
+        + "\n"
+        + json.dumps({"task_id": "b", "resolved": False})
+        + "\n"
+    )
+    importing("runs", table)
+    runs = {r.task_id: r for r in store.runs("r1")}
+    assert (runs["a"].diff.files_changed, runs["a"].diff.lines, runs["a"].detail) == (
+        2,
+        14,
+        "rerun",
+    )
+    assert runs["a"].ended_at is not None and runs["a"].started_at is not None
+    assert runs["b"].diff.lines is None

@@ -70,8 +70,6 @@ _ALWAYS = frozenset(_CORE)
 _NONE = (None,) * (len(_ROW) - len(_CORE))
 # an optional column is written only when the table has its source field
 _OPTIONAL = {
-    "cache_read_tokens": "cache_read_tokens",
-    "cache_write_tokens": "cache_write_tokens",
     "files_changed": "files_changed",
     "lines_added": "lines_added",
     "lines_removed": "lines_removed",
