@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agent_evals.errors import ImportFormatError, UsageError
@@ -82,3 +84,23 @@ def test_results_that_are_not_a_report_are_refused(importing: Importing) -> None
 def test_results_or_predictions_are_needed(importing: Importing) -> None:
     with pytest.raises(UsageError, match="--predictions"):
         importing("swebench")
+
+
+def test_older_experiments_lists(importing: Importing, store: Store, tmp_path) -> None:
+    results = tmp_path / "results.json"
+    lists = {
+        "generated": ["django__django-1", "django__django-2", "astropy__astropy-3"],
+        "with_logs": ["django__django-1", "django__django-2"],
+        "install_fail": ["astropy__astropy-3"],
+        "no_generation": ["astropy__astropy-4"],
+        "resolved": ["django__django-1"],
+    }
+    results.write_text(json.dumps(lists))
+    importing("swebench", results=results)
+    statuses = {r.task_id: r.status for r in store.runs("r1")}
+    assert statuses == {
+        "django__django-1": "resolved",
+        "django__django-2": "unresolved",
+        "astropy__astropy-3": "infra_error",
+        "astropy__astropy-4": "unresolved",
+    }

@@ -1,6 +1,7 @@
 """Evaluation results of SWE-bench style runs: which instances resolved, failed or never ran.
 
-Three shapes are read: the experiments repository's ``results.json`` (counts and id lists),
+Three shapes are read: the experiments repository's ``results.json`` (counts and id lists,
+including its older ``no_generation``/``with_logs``/``no_apply``/``install_fail`` lists),
 the harness run report (``resolved_ids``, ``unresolved_ids``, ``error_ids``,
 ``empty_patch_ids``, ``incomplete_ids``, ``completed_ids``, ``submitted_ids``), and a folder
 of per-instance ``report.json`` files (``{instance_id: {"resolved": bool, ...}}``).
@@ -24,6 +25,14 @@ EMPTY_PATCH = "empty patch"
 _ID_LISTS: tuple[tuple[str, RunStatus, str], ...] = (
     ("submitted_ids", "missing", "submitted but never evaluated"),
     ("incomplete_ids", "missing", "never evaluated"),
+    # the older experiments-repository lists
+    ("generated", "missing", "generated but never evaluated"),
+    ("with_logs", "unresolved", ""),
+    ("no_apply", "unresolved", "the patch did not apply"),
+    ("test_timeout", "unresolved", "the tests timed out"),
+    ("install_fail", "infra_error", "the evaluation environment failed to install"),
+    ("reset_failed", "infra_error", "the evaluation environment failed to reset"),
+    ("no_generation", "unresolved", EMPTY_PATCH),
     ("completed_ids", "unresolved", ""),
     ("error_ids", "infra_error", "the evaluation harness failed on this instance"),
     ("empty_patch_ids", "unresolved", EMPTY_PATCH),
