@@ -20,7 +20,7 @@ _SHOWN_SKIPS = 20
 _PATH = click.Path(exists=True, path_type=Path)
 
 
-@click.command("import")
+@click.command("import", epilog=f"Formats: {', '.join(importer_names())}.")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(importer_names()))
 @click.argument("paths", nargs=-1, type=_PATH)
 @click.option("--lane", required=True, type=click.Choice(LANES), help="Lane the runs belong to.")
