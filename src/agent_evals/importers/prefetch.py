@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple, TypeVar
 
@@ -38,6 +39,12 @@ def forked(rows: Iterable[Item], state: Any, receive: Callable[[Any], None]) -> 
 
     An exception in the child is raised here, where the rows are consumed.
     """
+    return chain.from_iterable(_batches(rows, state, receive))
+
+
+def _batches(
+    rows: Iterable[Item], state: Any, receive: Callable[[Any], None]
+) -> Iterator[list[Item]]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_produce, args=(rows, state, sender), daemon=True)
@@ -54,7 +61,7 @@ def forked(rows: Iterable[Item], state: Any, receive: Callable[[Any], None]) -> 
                 return
             if isinstance(message, _Failed):
                 raise message.error
-            yield from message
+            yield message
     finally:
         receiver.close()
         if child.is_alive():
