@@ -9,6 +9,7 @@ whether anything of the file is kept). Where ``fork`` is not available rows are 
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from multiprocessing.connection import Connection
@@ -45,6 +46,8 @@ def forked(rows: Iterable[Item], state: Any, receive: Callable[[Any], None]) -> 
 def _batches(
     rows: Iterable[Item], state: Any, receive: Callable[[Any], None]
 ) -> Iterator[list[Item]]:
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # else the child would flush a copy of what is still buffered
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_produce, args=(rows, state, sender), daemon=True)
