@@ -1,0 +1,147 @@
+"""The gateway's link to the release: the live router, evaluations, and the automatic fallback.
+
+Routing reads a compiled plan in memory; the plan is reloaded from the store on a timer,
+after every controller decision, and after admin actions. When the candidate's upstream
+fails ``candidateErrorRate`` of its last ``candidateErrorWindow`` requests, the controller
+falls back at once (share 0, rollback hooks), with the failures as evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections import deque
+from typing import Any
+
+from agent_evals.config.models import ReleaseConfig
+from agent_evals.errors import AgentEvalsError
+from agent_evals.gateway.background import StoreThread
+from agent_evals.gateway.metrics import RolloutGauges
+from agent_evals.rollout import (
+    CanaryController,
+    RolloutDecision,
+    Router,
+    RoutingPlan,
+    build_plan,
+    evaluate,
+    open_router,
+)
+
+log = logging.getLogger("agent_evals.gateway")
+ACTOR = "gateway"
+
+
+class ReleaseLink:
+    """Routes with the current plan and lets the controller act on what the gateway sees."""
+
+    def __init__(self, controller: CanaryController, io: StoreThread) -> None:
+        self.controller = controller
+        self.config: ReleaseConfig = controller.config
+        self.io = io
+        spec = self.config.gateway
+        self.router = Router(build_plan(self.config, None))
+        self._window: deque[bool] = deque(maxlen=spec.candidate_error_window)
+        self._limit = math.ceil(spec.candidate_error_rate * spec.candidate_error_window)
+        self._tripping = False
+        self._pending: asyncio.Task[None] | None = None
+        self._alerts = 0
+
+    @property
+    def plan(self) -> RoutingPlan:
+        """The plan routing decisions are made from now."""
+        return self.router.plan
+
+    async def start(self) -> None:
+        """Load the stored state and health."""
+        self.router = await self.io.run(open_router, self.controller.store, self.config)
+
+    async def refresh(self) -> None:
+        """Reload the plan from the store (state and live health)."""
+        try:
+            await self.io.run(self.router.refresh)
+            state = await self.io.run(self.controller.state)
+            self._alerts = len(state.alerts) if state else 0
+        except Exception as exc:  # keep routing on the last good plan
+            log.error("cannot reload the routing plan (keeping the last one): %s", exc)
+
+    async def refresh_forever(self, interval_s: float) -> None:
+        """Reload the plan every ``interval_s`` seconds."""
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.refresh()
+
+    def gauges(self) -> RolloutGauges:
+        """Share, stage and alerts for the metrics page."""
+        plan = self.plan
+        return RolloutGauges(
+            plan.release, plan.stage, plan.live_share, plan.blocked is not None, self._alerts
+        )
+
+    # the candidate's upstream ------------------------------------------------------------
+
+    async def candidate_result(self, ok: bool, failure: str = "") -> None:
+        """Count one candidate request; fall back once the failures cross the threshold."""
+        self._window.append(ok)
+        if ok or self._tripping:
+            return
+        failures = self._window.count(False)
+        if failures < self._limit:
+            return
+        self._tripping = True
+        try:
+            size = len(self._window)
+            reason = f"candidate upstream failing: {failures} of the last {size} requests failed"
+            evidence = {"failures": failures, "window": size, "last_failure": failure}
+            await self.io.run(self._fall_back, reason, evidence)
+            self._window.clear()
+            await self.refresh()
+        finally:
+            self._tripping = False
+
+    def _fall_back(self, reason: str, evidence: dict[str, Any]) -> RolloutDecision | None:
+        controller = self.controller
+        state = controller.state()
+        if state is None or state.phase not in ("stage", "done") or state.frozen:
+            log.warning("%s; the release is not live, so there is nothing to roll back", reason)
+            return None
+        log.warning("%s; falling back to the incumbent", reason)
+        return controller.fall_back(state, actor=ACTOR, reasons=(reason,), evidence=evidence)
+
+    async def alert(self, reason: str) -> None:
+        """Log an alert and fire the release's alert hooks."""
+        log.warning("alert: %s", reason)
+        state = await self.io.run(self.controller.state)
+        if state is not None:
+            self.controller.fire("alert", state, ACTOR, reason)
+
+    # evaluations after outcomes ----------------------------------------------------------
+
+    async def outcome_arrived(self, debounce_s: float) -> RolloutDecision | None:
+        """Re-evaluate the live stage: now when ``debounce_s`` is 0, else once per quiet spell."""
+        if debounce_s <= 0:
+            return await self.evaluate()
+        if self._pending is None or self._pending.done():
+            self._pending = asyncio.create_task(self._evaluate_later(debounce_s))
+        return None
+
+    async def _evaluate_later(self, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        await self.evaluate()
+
+    async def evaluate(self) -> RolloutDecision | None:
+        """Let the controller hold, advance or roll back on the live scorecard."""
+        try:
+            decision = await self.io.run(evaluate, self.controller, actor=ACTOR)
+        except AgentEvalsError as exc:
+            log.info("no evaluation: %s", exc)
+            return None
+        if decision.action != "hold":
+            log.warning("controller %s: %s", decision.action, decision.reason)
+        await self.refresh()
+        return decision
+
+    async def stop(self) -> None:
+        """Cancel a pending evaluation."""
+        if self._pending is not None:
+            self._pending.cancel()

@@ -1,0 +1,144 @@
+"""A live release behind a real gateway, with the scripted model as both upstreams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from agent_evals.config.models import ReleaseConfig
+from agent_evals.gateway import Gateway, serve_in_thread
+from agent_evals.records import RunRecord
+from agent_evals.rollout import CanaryController, HookRunner, run_drill
+from agent_evals.scripted_model import create_app, parse_script, serve_app_in_thread
+from agent_evals.store import Store, sqlite_url
+
+RELEASE = "inc..cand"
+INC_MODEL = "inc-2026-01-01"
+CAND_MODEL = "cand-2026-10-01"
+KEYS = {"INC_KEY": "sk-inc-4f1c9a0e7b2d", "CAND_KEY": "sk-cand-8e3b6d1f0a9c"}
+ADMIN_TOKEN = "admin-token-5c2e"
+WEBHOOK_SECRET = "webhook-secret-91ab"
+ENVIRON = {
+    **KEYS,
+    "AGENT_EVALS_ADMIN_TOKEN": ADMIN_TOKEN,
+    "AGENT_EVALS_GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
+}
+USAGE = {"prompt_tokens": 900, "completion_tokens": 150, "cached_tokens": 100}
+
+
+@dataclass
+class Rig:
+    """A release whose gateway and both scripted upstreams serve on 127.0.0.1."""
+
+    url: str
+    store: Store
+    controller: CanaryController
+    gateway: Gateway
+    incumbent: Starlette
+    candidate: Starlette
+
+    @property
+    def root(self) -> str:
+        """The gateway's address without ``/v1``."""
+        return self.url.removesuffix("/v1")
+
+    def live_runs(self) -> dict[str, RunRecord]:
+        """Stored live runs by task id."""
+        return {r.task_id: r for r in self.store.runs(RELEASE, source="live")}
+
+    def post(self, path: str, body: Any, **headers: str) -> httpx.Response:
+        """POST JSON to the gateway."""
+        return httpx.post(self.root + path, json=body, headers=headers, timeout=30)
+
+    def chat(self, task_id: str | None, **body: Any) -> httpx.Response:
+        """One Chat Completions request tagged with a task."""
+        headers = {"x-agent-task-id": task_id} if task_id else {}
+        document = {"model": "any", "messages": [{"role": "user", "content": "hi"}], **body}
+        return httpx.post(self.url + "/chat/completions", json=document, headers=headers)
+
+
+def release_config(
+    incumbent: str, candidate: str, *, share: float = 0.5, gateway: dict[str, Any] | None = None
+) -> ReleaseConfig:
+    """A release with both models on the scripted upstreams, one stage at ``share``."""
+    price = {"inputPerMTok": 1.0, "outputPerMTok": 10.0, "cacheReadPerMTok": 0.1}
+    return ReleaseConfig.model_validate(
+        {
+            "release": {
+                "name": RELEASE,
+                "incumbent": "inc",
+                "candidate": "cand",
+                "evalSlices": ["bugfix-small", "migration-risky"],
+                "stages": [{"share": share, "minTasks": 3, "minBakeMinutes": 0}],
+            },
+            "models": {
+                "inc": {"model": INC_MODEL, "baseUrl": incumbent, "apiKeyEnv": "INC_KEY"},
+                "cand": {
+                    "model": CAND_MODEL,
+                    "baseUrl": candidate,
+                    "apiKeyEnv": "CAND_KEY",
+                    "price": price,
+                },
+            },
+            "slices": {"migration-risky": {"policySensitive": True}},
+            "gateway": {
+                "evaluateDebounceSeconds": 0,
+                "probeIntervalSeconds": 3600,
+                **(gateway or {}),
+            },
+        }
+    )
+
+
+MakeRig = Callable[..., Any]
+
+
+@pytest.fixture
+def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
+    """Start a rig: ``with make_rig(script=..., share=0.5, gateway={...}) as rig: ...``."""
+
+    @contextmanager
+    def make(
+        script: dict[str, Any] | None = None,
+        candidate_script: dict[str, Any] | None = None,
+        *,
+        share: float = 0.5,
+        gateway: dict[str, Any] | None = None,
+        start: bool = True,
+        candidate_url: str | None = None,
+    ) -> Iterator[Rig]:
+        default = {"defaults": {"usage": USAGE}}
+        incumbent = create_app(parse_script(script or default))
+        candidate = create_app(parse_script(candidate_script or script or default))
+        with ExitStack() as servers:
+            inc_url = servers.enter_context(serve_app_in_thread(incumbent))
+            cand_url = candidate_url or servers.enter_context(serve_app_in_thread(candidate))
+            config = release_config(inc_url, cand_url, share=share, gateway=gateway)
+            store = Store(sqlite_url(tmp_path / f"runs-{len(list(tmp_path.iterdir()))}.db"))
+            hooks = HookRunner(config.hooks, store=store, retry_delay_s=0.0)
+            controller = CanaryController(store, config, hooks=hooks)
+            if start:
+                run_drill(controller, actor="test")
+                controller.start(actor="test")
+            servers.callback(store.close)
+            gateway_app = Gateway(config, store, environ=ENVIRON, controller=controller)
+            url = servers.enter_context(serve_in_thread(gateway_app))
+            yield Rig(url, store, controller, gateway_app, incumbent, candidate)
+
+    yield make
+
+
+def task_on(rig: Rig, lane: str, prefix: str = "task") -> str:
+    """A task id the rig's router sends to ``lane``."""
+    for i in range(10_000):
+        task_id = f"{prefix}-{i}"
+        if rig.gateway.link.router.select(task_id).lane == lane:
+            return task_id
+    raise AssertionError(f"no task routes to {lane}")
