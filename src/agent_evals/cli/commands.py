@@ -15,6 +15,7 @@ from agent_evals.cli.review_cmd import review_group
 from agent_evals.cli.route_cmd import route_command
 from agent_evals.cli.scorecard_cmd import scorecard_command
 from agent_evals.cli.scripted_model_cmd import scripted_model_command
+from agent_evals.cli.serve_cmd import serve_command
 from agent_evals.cli.slice_cmd import slice_group
 from agent_evals.cli.waive_cmd import waive_command
 
@@ -33,4 +34,5 @@ ALL: list[click.Command] = [
     route_command,
     canary_group,
     audit_command,
+    serve_command,
 ]
