@@ -21,4 +21,4 @@ def exit_for(status: Decision) -> int:
 
 def console() -> Console:
     """A console wide enough for the scorecard even when output is piped."""
-    return Console(width=max(Console().width, 160))
+    return Console(width=max(Console().width, 200))

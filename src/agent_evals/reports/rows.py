@@ -74,7 +74,9 @@ def _gate_row(g: GateResult) -> tuple[str, ...]:
         for part in (
             g.reason,
             g.note,
-            f"~{g.more_tasks_needed} more paired tasks" if g.more_tasks_needed else None,
+            f"~{g.more_tasks_needed} more paired tasks"
+            if g.more_tasks_needed and "more paired tasks" not in (g.reason or "")
+            else None,
         )
         if part
     )

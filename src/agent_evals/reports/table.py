@@ -8,6 +8,7 @@ from rich.table import Table
 from agent_evals.analysis.results import GateDecision, Scorecard
 from agent_evals.reports.rows import GATE_HEADERS, METRIC_HEADERS, gate_rows, metric_rows
 
+_NO_WRAP = frozenset({"slice", "lane", "model", "decision"})
 _STYLE = {"PROMOTE": "bold green", "BLOCKED": "bold red", "INCONCLUSIVE": "bold yellow"}
 
 
@@ -15,7 +16,7 @@ def print_scorecard(scorecard: Scorecard, console: Console) -> None:
     """Lane metrics per slice and overall, then the overall gates and notes."""
     table = Table(title=f"scorecard: {scorecard.release}", header_style="bold")
     for header in METRIC_HEADERS:
-        table.add_column(header, no_wrap=header in ("slice", "model"))
+        table.add_column(header, no_wrap=header in _NO_WRAP)
     for row in metric_rows(scorecard):
         table.add_row(*row[:-1], _styled(row[-1]), end_section=row[1] == "candidate")
     console.print(table)
