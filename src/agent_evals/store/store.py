@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -132,29 +143,15 @@ class Store:
         upsert = RunUpsert(self.engine.dialect, columns, constants or {})
         if atomic:
             with self.engine.begin() as conn:
-                return upsert.execute(conn, rows, batch_size)
+                written = upsert.execute(conn, rows, batch_size)
+                _apply_human_reviews(conn)
+            return written
         written = 0
         for batch in iter_batches(rows, batch_size):
             with self.engine.begin() as conn:
                 written += upsert.execute(conn, batch, batch_size)
+                _apply_human_reviews(conn)
         return written
-
-    def delete_runs(self, release: str, *, lane: str, source: str, task_ids: Sequence[str]) -> int:
-        """Remove a lane's runs of these tasks from one source (used when data is replaced)."""
-        deleted = 0
-        with self.engine.begin() as conn:
-            for start in range(0, len(task_ids), 500):
-                chunk = list(task_ids[start : start + 500])
-                result = conn.execute(
-                    schema.runs.delete().where(
-                        schema.runs.c.release == release,
-                        schema.runs.c.lane == lane,
-                        schema.runs.c.source == source,
-                        schema.runs.c.task_id.in_(chunk),
-                    )
-                )
-                deleted += result.rowcount
-        return deleted
 
     def runs(
         self,
@@ -188,17 +185,6 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(schema.runs.c.release).distinct())
             return sorted(r[0] for r in rows)
-
-    def fetch_columns(
-        self, release: str, columns: Sequence[str], slices: Sequence[str] | None = None
-    ) -> list[tuple[Any, ...]]:
-        """Raw rows of chosen run columns for a release: the fast path of the analysis."""
-        cols = [schema.runs.c[c] for c in columns]
-        query = select(*cols).where(schema.runs.c.release == release)
-        if slices:
-            query = query.where(schema.runs.c.slice.in_(list(slices)))
-        with self.engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(query)]
 
     # tasks --------------------------------------------------------------------------------
 
@@ -378,6 +364,25 @@ class Store:
         return state
 
 
+# A human review covers a run of its own epoch first, else every epoch; the newest one wins.
+_COVERING_REVIEW = (
+    "FROM reviews r WHERE r.release = runs.release AND r.lane = runs.lane"
+    " AND r.task_id = runs.task_id AND (r.epoch = runs.epoch OR r.epoch IS NULL)"
+)
+_APPLY_HUMAN_REVIEWS = text(
+    "UPDATE runs SET review_source = 'human', review_comments = (SELECT r.count "
+    f"{_COVERING_REVIEW} ORDER BY CASE WHEN r.epoch IS NULL THEN 1 ELSE 0 END, r.id DESC"
+    " LIMIT 1) WHERE (release, lane, task_id) IN (SELECT release, lane, task_id FROM reviews)"
+    f" AND EXISTS (SELECT 1 {_COVERING_REVIEW})"
+)
+
+
+def _apply_human_reviews(conn: Connection) -> None:
+    """Human counts take precedence over automatic ones, for runs written at any time."""
+    if conn.execute(select(schema.reviews.c.id).limit(1)).first() is not None:
+        conn.execute(_APPLY_HUMAN_REVIEWS)
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -428,9 +433,3 @@ def _migrate(engine: Engine) -> None:
                 return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """Consecutive slices of at most ``size`` items."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
