@@ -65,9 +65,14 @@ class Rig:
 
 
 def release_config(
-    incumbent: str, candidate: str, *, share: float = 0.5, gateway: dict[str, Any] | None = None
+    incumbent: str,
+    candidate: str,
+    *,
+    share: float | list[float] = 0.5,
+    gateway: dict[str, Any] | None = None,
 ) -> ReleaseConfig:
-    """A release with both models on the scripted upstreams, one stage at ``share``."""
+    """A release with both models on the scripted upstreams, stages at ``share``."""
+    shares = share if isinstance(share, list) else [share]
     price = {"inputPerMTok": 1.0, "outputPerMTok": 10.0, "cacheReadPerMTok": 0.1}
     return ReleaseConfig.model_validate(
         {
@@ -76,7 +81,7 @@ def release_config(
                 "incumbent": "inc",
                 "candidate": "cand",
                 "evalSlices": ["bugfix-small", "migration-risky"],
-                "stages": [{"share": share, "minTasks": 3, "minBakeMinutes": 0}],
+                "stages": [{"share": s, "minTasks": 3, "minBakeMinutes": 0} for s in shares],
             },
             "models": {
                 "inc": {"model": INC_MODEL, "baseUrl": incumbent, "apiKeyEnv": "INC_KEY"},
@@ -109,7 +114,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         script: dict[str, Any] | None = None,
         candidate_script: dict[str, Any] | None = None,
         *,
-        share: float = 0.5,
+        share: float | list[float] = 0.5,
         gateway: dict[str, Any] | None = None,
         start: bool = True,
         candidate_url: str | None = None,

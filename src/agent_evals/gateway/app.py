@@ -121,6 +121,7 @@ class Gateway:
         outcomes = OutcomeEndpoints(self.runs)
         admin = Admin(self.link, spec.admin_token_env, environ)
         guard = admin.guarded
+        github = GithubWebhook(self.runs, spec, environ)
         return [
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/healthz", self.healthz, methods=["GET"]),
@@ -128,7 +129,7 @@ class Gateway:
             Route("/metrics", self.prometheus, methods=["GET"]),
             Route("/api/outcomes", outcomes.outcome, methods=["POST"]),
             Route("/api/reviews", outcomes.review, methods=["POST"]),
-            Route("/webhooks/github", GithubWebhook(self.runs, spec, environ), methods=["POST"]),
+            Route("/webhooks/github", github.handle, methods=["POST"]),
             Route("/admin/status", guard(admin.status), methods=["GET"]),
             Route("/admin/explain", guard(admin.explain), methods=["GET"]),
             Route("/admin/promote", guard(admin.promote), methods=["POST"]),

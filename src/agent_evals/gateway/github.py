@@ -71,7 +71,7 @@ class GithubWebhook:
         self._environ = os.environ if environ is None else environ
         self._seen: OrderedDict[str, None] = OrderedDict()
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         """Handle one delivery."""
         secret = self._environ.get(self.secret_env)
         if not secret:
