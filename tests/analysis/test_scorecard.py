@@ -205,3 +205,23 @@ def test_postgres_store_gives_the_same_scorecard_as_sqlite(make_paired_runs, pg_
         build_scorecard(sqlite, config)
     )
     postgres.close()
+
+
+def test_large_counts_survive_the_packed_fetch(tmp_path):
+    runs = [
+        run(
+            "a",
+            "resolved",
+            lane="incumbent",
+            review_comments=40_000,
+            out_of_scope_files=tuple(f"f{i}" for i in range(3000)),
+            tokens=TokenUsage(total=1, source="metered"),
+        ),
+        run("a", "resolved", review_comments=None, tokens=TokenUsage(total=1, source="metered")),
+    ]
+    store = Store.memory()
+    store.write_runs(runs)
+    card = build_scorecard(store, parse_config(CONFIG_TEXT).config)
+    assert card.overall.incumbent.review_comment_avg == 40_000
+    assert card.overall.incumbent.out_of_scope_files == 3000
+    assert card.overall.candidate.review_comment_avg is None

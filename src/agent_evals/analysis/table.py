@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,20 +19,21 @@ RESOLVED = STATUS_CODE["resolved"]
 INFRA_ERROR = STATUS_CODE["infra_error"]
 MISSING = STATUS_CODE["missing"]
 
-# Fewer columns make a faster fetch, so the small integers travel packed into one:
-# bits 0-3 status, bit 4 candidate, bits 8-19 slice, bit 20 policy failure, bits 21+ out of scope.
+# Fewer columns make a faster fetch, so the small integers travel packed into one: bits 0-3
+# status, bit 4 candidate, bits 8-19 slice, bit 20 policy failure, bits 21-36 review comments
+# plus one (0: unknown), bits 37-62 out-of-scope files. Counts beyond a field's range saturate.
 _DTYPE = np.dtype(
     [
         ("packed", "i8"),
         ("task", "i8"),
         ("tokens", "f8"),
         ("cost", "f8"),
-        ("review", "f8"),
         ("latency", "f8"),
         ("diff", "f8"),
     ]
 )
-_OOS_CAP = (1 << 40) - 1
+_REVIEW_CAP = (1 << 16) - 2
+_OOS_CAP = (1 << 26) - 1
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,10 @@ def load_run_table(
         f"SELECT (CASE slice {slice_case} ELSE 0 END) * 256"
         f" + (lane = 'candidate') * 16 + (CASE status {status_case} ELSE 0 END)"
         " + (policy_violation_count > 0) * 1048576"
-        f" + min(out_of_scope_count, {_OOS_CAP}) * 2097152,"
+        f" + (min(ifnull(review_comments, -1), {_REVIEW_CAP}) + 1) * 2097152"
+        f" + min(out_of_scope_count, {_OOS_CAP}) * 137438953472,"
         " task_key, ifnull(total_tokens, -1), ifnull(cost_usd, -1),"
-        " ifnull(review_comments, -1), ifnull(latency_s, -1), ifnull(diff_lines, -1)"
+        " ifnull(latency_s, -1), ifnull(diff_lines, -1)"
         f" FROM runs WHERE {where}"
     )
     if not known:
@@ -124,9 +127,9 @@ def load_run_table(
 def _portable(sql: str) -> str:
     """The query in standard SQL (PostgreSQL has no ifnull, two-value min, or bool math)."""
     for flag in ("lane = 'candidate'", "policy_violation_count > 0"):
-        sql = sql.replace(f"({flag}) *", f"(CASE WHEN {flag} THEN 1 ELSE 0 END)::bigint *")
-    sql = sql.replace("min(out_of_scope_count", "least(out_of_scope_count::bigint")
-    return sql.replace("ifnull(", "coalesce(")
+        sql = sql.replace(f"({flag}) *", f"(CASE WHEN {flag} THEN 1 ELSE 0 END) *")
+    sql = re.sub(r"\* (\d+)", r"* \1::bigint", sql)
+    return sql.replace("min(", "least(").replace("ifnull(", "coalesce(")
 
 
 def _stored_slices(store: Store, release: str, order: Sequence[str]) -> list[str]:
@@ -148,12 +151,22 @@ def _from_rows(slices: tuple[str, ...], rows: np.ndarray) -> RunTable:
         task=np.ascontiguousarray(rows["task"]),
         tokens=_unknown_as_nan(rows["tokens"]),
         cost=_unknown_as_nan(rows["cost"]),
-        review=_unknown_as_nan(rows["review"]),
+        review=_count_or_nan((packed >> 21) & 0xFFFF),
         latency=_unknown_as_nan(rows["latency"]),
         diff=_unknown_as_nan(rows["diff"]),
         policy=((packed >> 20) & 1).astype(np.int32),
-        oos=(packed >> 21).astype(np.int64),
+        oos=(packed >> 37).astype(np.int64),
     )
+
+
+def _count_or_nan(stored: np.ndarray) -> np.ndarray:
+    """Packed counts are stored plus one, with 0 for unknown."""
+    out: np.ndarray = np.where(stored == 0, np.nan, stored - 1.0)
+    return out
+
+
+def _minus_one(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def _unknown_as_nan(values: np.ndarray) -> np.ndarray:
@@ -172,11 +185,11 @@ def run_table_from_records(runs: Sequence[RunRecord]) -> RunTable:
                 + (r.lane == "candidate") * 16
                 + STATUS_CODE[r.status]
                 + bool(r.policy_violations) * (1 << 20)
-                + min(len(r.out_of_scope_files), _OOS_CAP) * (1 << 21),
+                + (min(_minus_one(r.review_comments), _REVIEW_CAP) + 1) * (1 << 21)
+                + min(len(r.out_of_scope_files), _OOS_CAP) * (1 << 37),
                 task_key(r.task_id),
                 _unknown(r.tokens.with_total().total),
                 _unknown(r.cost_usd),
-                _unknown(r.review_comments),
                 _unknown(r.latency_s),
                 _unknown(r.diff.lines),
             )

@@ -414,6 +414,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Bulk writes touch index pages all over the file; a larger page cache keeps them in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
