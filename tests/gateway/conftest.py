@@ -70,6 +70,7 @@ def release_config(
     *,
     share: float | list[float] = 0.5,
     gateway: dict[str, Any] | None = None,
+    release: dict[str, Any] | None = None,
 ) -> ReleaseConfig:
     """A release with both models on the scripted upstreams, stages at ``share``."""
     shares = share if isinstance(share, list) else [share]
@@ -82,6 +83,7 @@ def release_config(
                 "candidate": "cand",
                 "evalSlices": ["bugfix-small", "migration-risky"],
                 "stages": [{"share": s, "minTasks": 3, "minBakeMinutes": 0} for s in shares],
+                **(release or {}),
             },
             "models": {
                 "inc": {"model": INC_MODEL, "baseUrl": incumbent, "apiKeyEnv": "INC_KEY"},
@@ -116,6 +118,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         *,
         share: float | list[float] = 0.5,
         gateway: dict[str, Any] | None = None,
+        release: dict[str, Any] | None = None,
         start: bool = True,
         candidate_url: str | None = None,
     ) -> Iterator[Rig]:
@@ -125,7 +128,9 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         with ExitStack() as servers:
             inc_url = servers.enter_context(serve_app_in_thread(incumbent))
             cand_url = candidate_url or servers.enter_context(serve_app_in_thread(candidate))
-            config = release_config(inc_url, cand_url, share=share, gateway=gateway)
+            config = release_config(
+                inc_url, cand_url, share=share, gateway=gateway, release=release
+            )
             store = Store(sqlite_url(tmp_path / f"runs-{len(list(tmp_path.iterdir()))}.db"))
             hooks = HookRunner(config.hooks, store=store, retry_delay_s=0.0)
             controller = CanaryController(store, config, hooks=hooks)

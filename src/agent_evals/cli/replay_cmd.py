@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from typing import cast
 
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
 from agent_evals.cli.output import console, exit_for
+from agent_evals.harness.agents.base import AgentAdapter
 from agent_evals.harness.replay import replay
 from agent_evals.harness.runner import DEFAULT_WORKERS
 from agent_evals.reports import (
@@ -50,6 +52,11 @@ def _warn(message: str) -> None:
 @click.option("--with-baseline", is_flag=True, help="Replay the other lane first.")
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
 @click.option(
+    "--through-gateway",
+    is_flag=True,
+    help="Send the agent's model calls through an in-process gateway; tokens become metered.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
@@ -68,23 +75,32 @@ def replay_command(
     strict: bool,
     with_baseline: bool,
     evidence: bool,
+    through_gateway: bool,
     fmt: str,
 ) -> None:
     """Replay a lane on a slice; exit 0 PROMOTE, 1 BLOCKED, 3 INCONCLUSIVE."""
-    outcome = replay(
-        app.store(),
-        app.loaded(),
-        cast(Lane, lane),
-        slice_name,
-        epochs=epochs,
-        workers=workers,
-        resume=resume,
-        keep=keep,
-        strict=strict,
-        with_baseline=with_baseline,
-        evidence=True if evidence else None,
-        warn=_warn,
-    )
+    loaded = app.loaded()
+    agent: AbstractContextManager[AgentAdapter | None] = nullcontext()
+    if through_gateway:
+        from agent_evals.gateway import replay_agent  # the gateway extra, only when asked for
+
+        agent = replay_agent(loaded.config, through_gateway)
+    with agent as adapter:
+        outcome = replay(
+            app.store(),
+            loaded,
+            cast(Lane, lane),
+            slice_name,
+            epochs=epochs,
+            workers=workers,
+            resume=resume,
+            keep=keep,
+            strict=strict,
+            with_baseline=with_baseline,
+            evidence=True if evidence else None,
+            warn=_warn,
+            adapter=adapter,
+        )
     if fmt == "json":
         document = {
             "slice": outcome.slice,

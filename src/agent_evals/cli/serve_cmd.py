@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.gateway import DEFAULT_PORT, Gateway, serve
+
+DEFAULT_PORT = 8080
 
 
 @click.command("serve")
@@ -16,4 +17,6 @@ from agent_evals.gateway import DEFAULT_PORT, Gateway, serve
 @pass_app
 def serve_command(app: AppContext, host: str, port: int) -> None:
     """Serve the metering, routing gateway that agents point their base URL at."""
+    from agent_evals.gateway import Gateway, serve  # the gateway extra, only when served
+
     serve(Gateway(app.loaded().config, app.store()), host=host, port=port, announce=click.echo)

@@ -9,7 +9,7 @@ outcomes and GitHub reviews, and feeds the canary controller.
 from agent_evals.gateway.app import ENDPOINTS, Gateway
 from agent_evals.gateway.lanes import LaneTarget, lane_targets
 from agent_evals.gateway.ledger import LiveRun, Outcome
-from agent_evals.gateway.metering import MeteredAgent, metering_gateway
+from agent_evals.gateway.metering import MeteredAgent, metering_gateway, replay_agent
 from agent_evals.gateway.routing import TaskTag
 from agent_evals.gateway.server import DEFAULT_PORT, serve, serve_in_thread
 from agent_evals.gateway.upstream import (
@@ -42,6 +42,7 @@ __all__ = [
     "lane_targets",
     "metering_gateway",
     "openai_usage",
+    "replay_agent",
     "serve",
     "serve_in_thread",
 ]
