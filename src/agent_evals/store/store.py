@@ -219,18 +219,7 @@ class Store:
     def append_audit(self, entry: AuditEntry) -> None:
         """Append one decision to the audit log (never updated or deleted)."""
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(schema.audit_log).values(
-                    release=entry.release,
-                    at=entry.at,
-                    actor=entry.actor,
-                    action=entry.action,
-                    stage=entry.stage,
-                    share=entry.share,
-                    reasons=list(entry.reasons),
-                    evidence=entry.evidence,
-                )
-            )
+            _insert_audit(conn, entry)
 
     def audit(self, release: str) -> list[AuditEntry]:
         """The audit log of a release, oldest first."""
@@ -264,17 +253,18 @@ class Store:
                     at=waiver.at,
                 )
             )
-            conn.execute(
-                insert(schema.audit_log).values(
+            _insert_audit(
+                conn,
+                AuditEntry(
                     release=waiver.release,
                     at=waiver.at,
                     actor=waiver.by,
                     action="waiver",
                     stage=None,
                     share=None,
-                    reasons=[f"{waiver.gate} gate waived: {waiver.reason}"],
+                    reasons=(f"{waiver.gate} gate waived: {waiver.reason}",),
                     evidence={"gate": waiver.gate, "slice": waiver.slice},
-                )
+                ),
             )
 
     def waivers(self, release: str) -> list[WaiverEntry]:
@@ -347,18 +337,7 @@ class Store:
                     "(another process acted first); check 'agent-evals canary status' and retry"
                 )
             if audit is not None:
-                conn.execute(
-                    insert(schema.audit_log).values(
-                        release=audit.release,
-                        at=audit.at,
-                        actor=audit.actor,
-                        action=audit.action,
-                        stage=audit.stage,
-                        share=audit.share,
-                        reasons=list(audit.reasons),
-                        evidence=audit.evidence,
-                    )
-                )
+                _insert_audit(conn, audit)
         state = self.read_state(release)
         assert state is not None  # the update above just matched it
         return state
@@ -381,6 +360,21 @@ def _apply_human_reviews(conn: Connection) -> None:
     """Human counts take precedence over automatic ones, for runs written at any time."""
     if conn.execute(select(schema.reviews.c.id).limit(1)).first() is not None:
         conn.execute(_APPLY_HUMAN_REVIEWS)
+
+
+def _insert_audit(conn: Connection, entry: AuditEntry) -> None:
+    conn.execute(
+        insert(schema.audit_log).values(
+            release=entry.release,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            stage=entry.stage,
+            share=entry.share,
+            reasons=list(entry.reasons),
+            evidence=entry.evidence,
+        )
+    )
 
 
 def _aware(value: datetime) -> datetime:
