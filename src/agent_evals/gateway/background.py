@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-from agent_evals.gateway.ledger import Ledger
+from agent_evals.gateway.ledger import Ledger, LiveRun
 from agent_evals.records import RunRecord
 from agent_evals.store import Store
 
@@ -54,18 +54,21 @@ class BatchWriter:
 
     async def flush(self) -> int:
         """Write every changed run now; a failure keeps them for the next try."""
-        records = self.ledger.take_dirty()
-        if not records:
+        snapshots = self.ledger.take_dirty()
+        if not snapshots:
             return 0
         try:
-            await self.io.run(self.store.write_runs, records)
+            await self.io.run(self._write, snapshots)
         except Exception as exc:  # the writer must outlive a database hiccup
-            self.ledger.mark_dirty(records)
+            self.ledger.mark_dirty(snapshots)
             self.last_error = str(exc)
-            log.error("cannot store %d live runs (will retry): %s", len(records), exc)
+            log.error("cannot store %d live runs (will retry): %s", len(snapshots), exc)
             return 0
         self.last_error = None
-        return len(records)
+        return len(snapshots)
+
+    def _write(self, snapshots: list[LiveRun]) -> None:
+        self.store.write_runs([self.ledger.record(run) for run in snapshots])
 
     async def write(self, records: list[RunRecord]) -> None:
         """Store these records now (outcomes, reviews), waiting for the write."""

@@ -1,9 +1,12 @@
 """The gateway's link to the release: the live router, evaluations, and the automatic fallback.
 
-Routing reads a compiled plan in memory; the plan is reloaded from the store on a timer,
-after every controller decision, and after admin actions. When the candidate's upstream
-fails ``candidateErrorRate`` of its last ``candidateErrorWindow`` requests, the controller
-falls back at once (share 0, rollback hooks), with the failures as evidence.
+Routing reads a compiled plan in memory. The stored state (one row) is re-read on a timer;
+the candidate's live health (a scan of the stage's runs) is recomputed after every outcome
+and admin action, and on every ``HEALTH_EVERY``-th tick, so the timer stays cheap.
+
+When the candidate's upstream fails ``candidateErrorRate`` of its last
+``candidateErrorWindow`` requests, the controller falls back at once (share 0, rollback
+hooks), with the failures as evidence.
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ from agent_evals.gateway.background import StoreThread
 from agent_evals.gateway.metrics import RolloutGauges
 from agent_evals.rollout import (
     CanaryController,
+    Health,
     RolloutDecision,
     Router,
     RoutingPlan,
     build_plan,
     evaluate,
-    open_router,
 )
+from agent_evals.rollout.plan import live_health
 
 log = logging.getLogger("agent_evals.gateway")
 ACTOR = "gateway"
+HEALTH_EVERY = 12
 
 
 class ReleaseLink:
@@ -46,6 +51,8 @@ class ReleaseLink:
         self._tripping = False
         self._pending: asyncio.Task[None] | None = None
         self._alerts = 0
+        self._health: Health | None = None
+        self._health_known = False
 
     @property
     def plan(self) -> RoutingPlan:
@@ -54,22 +61,28 @@ class ReleaseLink:
 
     async def start(self) -> None:
         """Load the stored state and health."""
-        self.router = await self.io.run(open_router, self.controller.store, self.config)
+        await self.refresh()
 
-    async def refresh(self) -> None:
-        """Reload the plan from the store (state and live health)."""
+    async def refresh(self, *, health: bool = True) -> None:
+        """Reload the plan from the store: the state, and the live health unless told not to."""
         try:
-            await self.io.run(self.router.refresh)
             state = await self.io.run(self.controller.state)
+            if health or not self._health_known:
+                store = self.controller.store
+                self._health = await self.io.run(live_health, store, self.config, state)
+                self._health_known = True
+            self.router = Router(build_plan(self.config, state, self._health))
             self._alerts = len(state.alerts) if state else 0
         except Exception as exc:  # keep routing on the last good plan
             log.error("cannot reload the routing plan (keeping the last one): %s", exc)
 
     async def refresh_forever(self, interval_s: float) -> None:
-        """Reload the plan every ``interval_s`` seconds."""
+        """Re-read the state every ``interval_s`` seconds, the health every few ticks."""
+        tick = 0
         while True:
             await asyncio.sleep(interval_s)
-            await self.refresh()
+            tick += 1
+            await self.refresh(health=tick % HEALTH_EVERY == 0)
 
     def gauges(self) -> RolloutGauges:
         """Share, stage and alerts for the metrics page."""

@@ -7,6 +7,7 @@ writer stores the runs that changed. A run is stored while open with status ``mi
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -234,15 +235,21 @@ class Ledger:
         price_known = self.prices.get(run.lane) is not None
         return run.record(self.release, price_known)
 
-    def take_dirty(self) -> list[RunRecord]:
-        """Records of every run that changed since the last call."""
+    def take_dirty(self) -> list[LiveRun]:
+        """Snapshots of every run that changed since the last call (cheap copies: turning
+        them into records can then happen off the event loop)."""
         dirty, self._dirty = self._dirty, {}
-        return [self.record(run) for run in dirty.values()]
+        snapshots = []
+        for run in dirty.values():
+            snapshot = copy.copy(run)
+            snapshot.sums = None if run.sums is None else list(run.sums)
+            snapshots.append(snapshot)
+        return snapshots
 
-    def mark_dirty(self, records: list[RunRecord]) -> None:
+    def mark_dirty(self, snapshots: list[LiveRun]) -> None:
         """Put back runs whose write failed, so the next flush tries again."""
-        for record in records:
-            run = self.find(record.task_id, record.source)
+        for snapshot in snapshots:
+            run = self.find(snapshot.task_id, snapshot.source)
             if run is not None:
                 self._dirty[(run.source, run.task_id, run.epoch)] = run
 
