@@ -2,14 +2,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: install test lint typecheck unit demo bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,bench,browser]'
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser]'
 	touch $(STAMP)
+
+# The benchmarks compare against pandas and LiteLLM, which only they need.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,bench]'
+	touch $(BENCH_STAMP)
 
 install: $(STAMP)
 
@@ -28,8 +34,8 @@ test: lint typecheck unit
 demo: $(STAMP)
 	$(BIN)/python -m agent_evals.demo
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .agent-evals .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .agent-evals .pytest_cache .mypy_cache .ruff_cache bench/.data

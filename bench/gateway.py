@@ -60,10 +60,11 @@ def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -
 
 @contextmanager
 def _process(argv: list[str], ready_url: str, env: dict[str, str] | None = None) -> Iterator[bool]:
+    # Server logs go nowhere: an unread pipe would fill up and stall the server mid-run.
     proc = subprocess.Popen(
         argv,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
     )
     try:
@@ -184,33 +185,33 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _measure(urls: dict[str, str], n: int, n_concurrent: int) -> None:
+async def _measure(urls: dict[str, str], n: int, n_concurrent: int) -> dict[str, float]:
+    """Sequential latency and concurrent throughput of each URL; returns added ms and req/s."""
+    figures: dict[str, float] = {}
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         for stream in (False, True):
             body = _body(stream)
             await _sequential(session, urls, body, 200)
             times = await _sequential(session, urls, body, n)
-            _report_sequential(times, "streamed" if stream else "plain")
+            kind = "streamed" if stream else "plain"
+            for name, added in _report_sequential(times, kind).items():
+                figures[f"{name} added {kind} ms"] = added
         body = _body(False)
         print(f"\n{CONCURRENCY} concurrent clients, plain requests ({n_concurrent} each):")
-        rates = {}
         for name, url in urls.items():
             await _concurrent(session, url, body, 500)
             rate, times = await _concurrent(session, url, body, n_concurrent)
-            rates[name] = rate
+            figures[f"{name} req/s"] = rate
             print(f"  {name:10s} {rate:8.0f} req/s   p99 {_p(times, 0.99) * 1e3:7.2f} ms")
-        for name in urls:
             if name != "direct":
-                ratio = rates[name] / rates["direct"]
-                print(f"  {name} throughput is {ratio:.2f}x of direct")
-        if "litellm" in rates:
-            ratio = rates["gateway"] / rates["litellm"]
-            print(f"  gateway throughput is {ratio:.1f}x LiteLLM's proxy")
+                print(f"  {name} throughput is {rate / figures['direct req/s']:.2f}x of direct")
+    return figures
 
 
-def _report_sequential(times: dict[str, list[float]], kind: str) -> None:
+def _report_sequential(times: dict[str, list[float]], kind: str) -> dict[str, float]:
     direct = times["direct"]
+    added = {}
     print(f"\none client, one request after another, {kind} ({len(direct)} each):")
     for name, values in times.items():
         line = f"  {name:10s} median {statistics.median(values) * 1e3:6.3f} ms"
@@ -219,7 +220,9 @@ def _report_sequential(times: dict[str, list[float]], kind: str) -> None:
             added_median = (statistics.median(values) - statistics.median(direct)) * 1e3
             added_p99 = (_p(values, 0.99) - _p(direct, 0.99)) * 1e3
             line += f"   added: median {added_median:+.3f} ms, p99 {added_p99:+.3f} ms"
+            added[name] = added_median
         print(line)
+    return added
 
 
 def _litellm_available() -> bool:
@@ -255,21 +258,38 @@ def main() -> None:
         argv = [*me, "gateway", str(gw_port), upstream, workdir]
         if not stack.enter_context(_process(argv, gateway + "/healthz")):
             sys.exit("the gateway did not start")
-        urls = {"direct": upstream, "gateway": gateway + "/v1"}
-        if _litellm_available():
-            lite_port = _free_port()
-            config = _litellm_config(upstream, workdir)
-            lite = [sys.executable, "-m", "litellm", "--config", str(config), "--port"]
-            env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"}
-            ready = f"http://127.0.0.1:{lite_port}/health/liveliness"
-            started = stack.enter_context(_process([*lite, str(lite_port)], ready, env))
-            if started:
-                urls["litellm"] = f"http://127.0.0.1:{lite_port}/v1"
-            else:
-                print("LiteLLM proxy skipped: it did not start (offline or missing extras)")
-        urls = {name: url + "/chat/completions" for name, url in urls.items()}
         print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-        asyncio.run(_measure(urls, args.requests, args.concurrent_requests))
+        ours = _run_phase({"direct": upstream, "gateway": gateway + "/v1"}, args)
+        if not _litellm_available():
+            return
+        # LiteLLM's proxy runs background work of its own, so it is measured in a second phase,
+        # after the gateway, against the same upstream, each compared with direct calls.
+        lite_port = _free_port()
+        config = _litellm_config(upstream, workdir)
+        lite = [sys.executable, "-m", "litellm.proxy.proxy_cli", "--config", str(config)]
+        lite += ["--host", "127.0.0.1", "--port", str(lite_port)]
+        # Offline, keyless and on loopback only: the proxy's own local-development switches.
+        env = {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_LOG": "ERROR",
+            "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY": "true",
+        }
+        ready = f"http://127.0.0.1:{lite_port}/health/liveliness"
+        if not stack.enter_context(_process(lite, ready, env)):
+            print("LiteLLM proxy skipped: it did not start (offline or missing extras)")
+            return
+        theirs = _run_phase(
+            {"direct": upstream, "litellm": f"http://127.0.0.1:{lite_port}/v1"}, args
+        )
+        added = theirs["litellm added plain ms"] / ours["gateway added plain ms"]
+        rate = ours["gateway req/s"] / theirs["litellm req/s"]
+        print(f"\nLiteLLM's proxy adds {added:.1f}x the gateway's median latency;")
+        print(f"the gateway serves {rate:.1f}x LiteLLM's requests per second at 32 clients")
+
+
+def _run_phase(urls: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
+    targets = {name: url + "/chat/completions" for name, url in urls.items()}
+    return asyncio.run(_measure(targets, args.requests, args.concurrent_requests))
 
 
 if __name__ == "__main__":
