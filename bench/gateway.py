@@ -226,6 +226,8 @@ def _report_sequential(times: dict[str, list[float]], kind: str) -> dict[str, fl
 
 
 def _litellm_available() -> bool:
+    # Importing litellm fetches a model price list from the internet unless told not to.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
         import litellm.proxy.proxy_server  # noqa: F401
     except Exception as exc:

@@ -48,7 +48,7 @@ def decide(
         evidence=use_evidence,
     )
     gates = tuple(fn(g) for fn in GATES.values())
-    status, reasons = _verdict(gates, use_evidence)
+    status, reasons = _verdict(gates)
     return GateDecision(
         status,
         reasons,
@@ -59,7 +59,7 @@ def decide(
     )
 
 
-def _verdict(gates: tuple[GateResult, ...], evidence: bool) -> tuple[Decision, tuple[str, ...]]:
+def _verdict(gates: tuple[GateResult, ...]) -> tuple[Decision, tuple[str, ...]]:
     failed = tuple(g.reason or g.name for g in gates if g.verdict == "fail")
     if failed:
         return "BLOCKED", failed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -229,8 +229,6 @@ def _evidence_reason(point: GateResult, verdict: str, needed: int | None) -> str
 
 
 def _replace(result: GateResult, **changes: object) -> GateResult:
-    from dataclasses import replace
-
     return replace(result, **changes)  # type: ignore[arg-type]
 
 

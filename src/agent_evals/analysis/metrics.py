@@ -25,14 +25,15 @@ def lane_metrics(table: RunTable) -> LaneMetrics:
     n = int(counted.sum())
     successes = int(resolved.sum())
     cost_counted = table.cost[counted]
+    latency_p50, latency_p95 = _percentiles(table.latency[counted], (50, 95))
     return LaneMetrics(
         n=n,
         success_rate=successes / n if n else None,
         median_tokens=_median(table.tokens[resolved]),
         review_comment_avg=_mean(table.review[counted]),
         policy_failures=int((table.policy[counted] > 0).sum()),
-        latency_p50_s=_percentile(table.latency[counted], 50),
-        latency_p95_s=_percentile(table.latency[counted], 95),
+        latency_p50_s=latency_p50,
+        latency_p95_s=latency_p95,
         median_diff_lines=_median(table.diff[counted]),
         out_of_scope_files=int(table.oos[counted].sum()),
         cost_per_success=_cost_per_success(cost_counted, successes),
@@ -63,9 +64,12 @@ def _mean(values: np.ndarray) -> float | None:
     return float(known.mean()) if known.size else None
 
 
-def _percentile(values: np.ndarray, q: float) -> float | None:
+def _percentiles(values: np.ndarray, qs: tuple[float, float]) -> tuple[float | None, float | None]:
     known = _known(values)
-    return float(np.percentile(known, q)) if known.size else None
+    if not known.size:
+        return None, None
+    low, high = np.percentile(known, qs)
+    return float(low), float(high)
 
 
 def _cost_per_success(costs: np.ndarray, successes: int) -> float | None:

@@ -7,6 +7,7 @@ in memory (the batch writer stores it later).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -253,8 +254,10 @@ class Proxy:
         content_type = whole.headers.get("content-type", "application/json")
         length = ((b"content-length", str(len(whole.body)).encode()),)
         await self._start(attempt, send, whole.status, content_type, whole.headers, length)
-        await send({"type": "http.response.body", "body": whole.body})
+        # Recorded before the body goes out: a client that posts its outcome as soon as it has
+        # the answer must find this request's usage in the ledger.
         self._account(attempt, whole.status, usage, ok, None)
+        await send({"type": "http.response.body", "body": whole.body})
 
     async def _answer_stream(
         self, attempt: Attempt, reply: Reply, strip_usage: bool, send: Send
@@ -265,6 +268,7 @@ class Proxy:
         opened = perf_counter()
         first: float | None = None
         failure = None
+        tail: bytes | None = None
         try:
             async for chunk in reply.chunks():
                 if first is None:
@@ -275,18 +279,21 @@ class Proxy:
             tail = meter.finish()
             if not meter.complete:
                 raise StreamBroken("the answer ended before its final event")
-            await send({"type": "http.response.body", "body": tail})
         except StreamBroken as exc:
             failure = f"upstream stream broke off: {exc}"
             self.metrics.lanes[attempt.served].errors["stream_broken"] += 1
-            await send({"type": "http.response.body", "body": self.errors.event(failure)})
+            tail = self.errors.event(failure)
         except OSError:
-            failure = "client went away mid-stream"
+            failure, tail = "client went away mid-stream", None
         finally:
             reply.close()
         attempt.upstream_s += perf_counter() - opened
         ttft = None if first is None else first - opened
+        # Recorded before the stream ends, for the same reason as in _answer_whole.
         self._account(attempt, reply.status, meter.usage, failure is None, ttft)
+        if tail is not None:
+            with contextlib.suppress(OSError):
+                await send({"type": "http.response.body", "body": tail})
 
     async def _unreachable(self, attempt: Attempt, send: Send) -> None:
         message = f"the {attempt.served} upstream could not be reached; see the gateway log"

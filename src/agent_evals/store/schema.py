@@ -64,7 +64,6 @@ runs = Table(
     Column("harness_version", String(40)),
     Column("detail", Text),
     UniqueConstraint(*RUN_KEY, name="uq_runs_key"),
-    Index("ix_runs_release_slice_lane", "release", "slice", "lane"),
 )
 
 tasks = Table(

@@ -95,6 +95,14 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the run store {_safe(url)}: {exc}") from exc
 
+    @property
+    def sqlite_path(self) -> str | None:
+        """The file of a SQLite store (``None`` for other databases and in-memory stores)."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return str(url.database)
+
     @classmethod
     def memory(cls) -> Store:
         """A private in-memory store, for tests and dry runs."""

@@ -86,10 +86,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("release", "lane", "task_id", "epoch", "source", name="uq_runs_key"),
     )
-    with op.batch_alter_table("runs", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_runs_release_slice_lane", ["release", "slice", "lane"], unique=False
-        )
 
     op.create_table(
         "tasks",
@@ -124,9 +120,6 @@ def downgrade() -> None:
 
     op.drop_table("waivers")
     op.drop_table("tasks")
-    with op.batch_alter_table("runs", schema=None) as batch_op:
-        batch_op.drop_index("ix_runs_release_slice_lane")
-
     op.drop_table("runs")
     op.drop_table("release_state")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
