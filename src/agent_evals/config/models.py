@@ -202,6 +202,20 @@ class GatewaySpec(ConfigModel):
         return self
 
 
+class LlmReviewerSpec(ConfigModel):
+    """A model that reads each replay's diff and writes the follow-ups a reviewer would ask."""
+
+    model: str = Field(min_length=1)
+    timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    max_diff_chars: Annotated[int, Field(ge=1000)] = 40_000
+
+
+class ReviewerSpec(ConfigModel):
+    """How replays count reviewer follow-up comments (automatic rules, plus an optional LLM)."""
+
+    llm: LlmReviewerSpec | None = None
+
+
 class ReleaseConfig(ConfigModel):
     """The whole release config file."""
 
@@ -213,6 +227,7 @@ class ReleaseConfig(ConfigModel):
     waivers: tuple[Waiver, ...] = ()
     hooks: Hooks = Hooks()
     budget: Budget | None = None
+    reviewer: ReviewerSpec = ReviewerSpec()
     gateway: GatewaySpec = GatewaySpec()
 
     def model_spec(self, name: str) -> ModelSpec:

@@ -8,10 +8,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
+
 from agent_evals.config import LoadedConfig
 from agent_evals.config.models import Price
 from agent_evals.errors import HarnessError, UsageError
 from agent_evals.harness.agents.base import AgentAdapter, AgentRequest, AgentResult
+from agent_evals.harness.llm_reviewer import LlmReview, LlmReviewer, reviewer_from_config
 from agent_evals.harness.measure import (
     DiffMeasure,
     VerifyOutcome,
@@ -31,7 +34,7 @@ from agent_evals.harness.reviewer import (
 from agent_evals.harness.workspace import Workspace, Workspaces
 from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
 from agent_evals.tasks import Task
-from agent_evals.types import Lane, RunStatus, UsageSource
+from agent_evals.types import Lane, ReviewSource, RunStatus, UsageSource
 
 LINT_TIMEOUT_S = 300.0
 
@@ -51,6 +54,7 @@ class LaneSetup:
     max_turns: int
     adapter: AgentAdapter
     agent_version: str | None
+    reviewer: LlmReviewer | None = None
 
 
 def lane_setup(
@@ -72,6 +76,22 @@ def lane_setup(
         max_turns=config.agent.max_turns,
         adapter=adapter,
         agent_version=config.agent.version or adapter.version(),
+        reviewer=_llm_reviewer(loaded),
+    )
+
+
+def _llm_reviewer(loaded: LoadedConfig) -> LlmReviewer | None:
+    config = loaded.config
+    llm = config.reviewer.llm
+    if llm is None:
+        return None
+    spec = config.model_spec(llm.model)
+    return reviewer_from_config(
+        spec.base_url,
+        config.model_id(llm.model),
+        _api_key(llm.model, spec.api_key_env),
+        llm.timeout_seconds,
+        llm.max_diff_chars,
     )
 
 
@@ -163,7 +183,18 @@ class Attempts:
             if verify.could_not_start:
                 raise HarnessError(f"verify command of task {task.id!r}: {verify.output_tail}")
         findings = auto_review(ReviewInput(tuple(parse_patch(diff.patch)), scope, deps, new_lint))
-        return _Measured(diff, scope, violations, findings, verify)
+        llm = self._llm_review(task, diff.patch)
+        return _Measured(diff, scope, violations, findings, verify, llm)
+
+    def _llm_review(self, task: Task, patch: str) -> LlmReview | str | None:
+        """The reviewer model's comments, or why it gave none (the run keeps its auto count)."""
+        reviewer = self.setup.reviewer
+        if reviewer is None:
+            return None
+        try:
+            return reviewer.review(task.id, task.instruction, patch)
+        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+            return f"LLM reviewer failed, automatic count kept: {exc}"
 
     def _new_lint(self, task: Task, ws: Workspace) -> tuple[str, ...]:
         if not task.lint_command:
@@ -211,8 +242,8 @@ class Attempts:
             diff=measured.diff.stats,
             out_of_scope_files=measured.scope,
             policy_violations=measured.violations,
-            review_comments=len(measured.findings),
-            review_source="auto",
+            review_comments=measured.review_count,
+            review_source=measured.review_source,
             api_calls=result.api_calls,
             started_at=started,
             ended_at=datetime.now(UTC),
@@ -230,6 +261,17 @@ class _Measured:
     violations: tuple[PolicyViolation, ...]
     findings: tuple[Finding, ...]
     verify: VerifyOutcome | None
+    llm: LlmReview | str | None = None
+
+    @property
+    def review_count(self) -> int:
+        """The LLM reviewer's comment count when it answered, else the automatic findings."""
+        return len(self.llm.comments) if isinstance(self.llm, LlmReview) else len(self.findings)
+
+    @property
+    def review_source(self) -> ReviewSource:
+        """Where ``review_count`` came from."""
+        return "llm" if isinstance(self.llm, LlmReview) else "auto"
 
 
 def _cost(
@@ -250,4 +292,8 @@ def _detail(result: AgentResult, measured: _Measured) -> str | None:
         why = "timed out" if verify.timed_out else f"exit {verify.exit_code}"
         lines.append(f"verify {why}: {verify.output_tail[-500:].strip()}")
     lines += [f"review {f.rule} {f.path or ''}: {f.detail}" for f in measured.findings]
+    if isinstance(measured.llm, LlmReview):
+        lines += [f"llm review: {comment}" for comment in measured.llm.comments]
+    elif measured.llm is not None:
+        lines.append(measured.llm)
     return "\n".join(lines)[:4000] or None
