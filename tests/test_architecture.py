@@ -14,6 +14,7 @@ LAYERS = {
     "types": 0,
     "errors": 0,
     "records": 1,
+    "serving": 1,
     "config": 2,
     "store": 2,
     "tasks": 3,

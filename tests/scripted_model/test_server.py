@@ -9,7 +9,7 @@ import pytest
 
 from agent_evals.errors import UsageError
 from agent_evals.scripted_model import serve_in_thread
-from agent_evals.scripted_model.server import bind_socket
+from agent_evals.serving import bind_socket
 
 
 def test_server_answers_inside_the_block_and_is_gone_after() -> None:
