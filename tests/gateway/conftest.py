@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -30,6 +31,7 @@ ENVIRON = {
     "AGENT_EVALS_ADMIN_TOKEN": ADMIN_TOKEN,
     "AGENT_EVALS_GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
 }
+C = TypeVar("C", bound=contextlib.AbstractContextManager[Any])
 USAGE = {"prompt_tokens": 900, "completion_tokens": 150, "cached_tokens": 100}
 
 
@@ -43,6 +45,11 @@ class Rig:
     gateway: Gateway
     incumbent: Starlette
     candidate: Starlette
+    closing: ExitStack
+
+    def client(self, client: C) -> C:
+        """Keep an SDK client open for the rig's life and close it after (no leaked sockets)."""
+        return self.closing.enter_context(client)
 
     @property
     def root(self) -> str:
@@ -140,7 +147,8 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
             servers.callback(store.close)
             gateway_app = Gateway(config, store, environ=ENVIRON, controller=controller)
             url = servers.enter_context(serve_in_thread(gateway_app))
-            yield Rig(url, store, controller, gateway_app, incumbent, candidate)
+            clients = servers.enter_context(ExitStack())
+            yield Rig(url, store, controller, gateway_app, incumbent, candidate, clients)
 
     yield make
 

@@ -57,7 +57,7 @@ def test_no_key_appears_in_logs_or_answers(
     with serve_in_thread() as gone:
         pass
     with make_rig(candidate_url=gone, gateway={"candidateErrorWindow": 2}) as rig:
-        client = openai.OpenAI(base_url=rig.url, api_key="agent-side-key")
+        client = rig.client(openai.OpenAI(base_url=rig.url, api_key="agent-side-key"))
         seen = []
         for task in (task_on(rig, "candidate"), task_on(rig, "incumbent")):
             raw = client.chat.completions.with_raw_response.create(

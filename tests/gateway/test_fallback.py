@@ -21,7 +21,7 @@ def test_a_stopped_candidate_falls_back_per_request_then_rolls_the_release_back(
         pass  # the candidate's endpoint: started, then stopped
     gateway = {"candidateErrorWindow": 4, "candidateErrorRate": 0.75}
     with make_rig(share=1.0, gateway=gateway, candidate_url=gone) as rig:
-        client = openai.OpenAI(base_url=rig.url, api_key="agent-side-key")
+        client = rig.client(openai.OpenAI(base_url=rig.url, api_key="agent-side-key"))
         for i in range(3):
             raw = client.chat.completions.with_raw_response.create(
                 model="m",
@@ -53,7 +53,7 @@ def test_a_candidate_5xx_is_retried_on_the_incumbent_with_the_incumbents_model(
     make_rig: MakeRig,
 ) -> None:
     with make_rig(candidate_script=FAILING_CANDIDATE, share=1.0) as rig:
-        client = anthropic.Anthropic(base_url=rig.root, api_key="agent-side-key")
+        client = rig.client(anthropic.Anthropic(base_url=rig.root, api_key="agent-side-key"))
         message = client.messages.create(
             model="m",
             max_tokens=32,
@@ -96,7 +96,7 @@ def test_a_stream_cut_mid_way_ends_in_an_openai_error_never_a_clean_end(
     make_rig: MakeRig,
 ) -> None:
     with make_rig(CUT) as rig:
-        client = openai.OpenAI(base_url=rig.url, api_key="k", max_retries=0)
+        client = rig.client(openai.OpenAI(base_url=rig.url, api_key="k", max_retries=0))
         stream = client.chat.completions.create(
             model="m",
             messages=[{"role": "user", "content": "go"}],
@@ -111,7 +111,7 @@ def test_a_stream_cut_mid_way_ends_in_an_openai_error_never_a_clean_end(
 
 def test_a_stream_cut_mid_way_ends_in_an_anthropic_error_event(make_rig: MakeRig) -> None:
     with make_rig(CUT) as rig:
-        client = anthropic.Anthropic(base_url=rig.root, api_key="k", max_retries=0)
+        client = rig.client(anthropic.Anthropic(base_url=rig.root, api_key="k", max_retries=0))
         task = task_on(rig, "candidate")
         with (
             pytest.raises(anthropic.APIStatusError, match="stream broke off"),

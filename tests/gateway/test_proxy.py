@@ -22,14 +22,20 @@ MESSAGES: Any = [{"role": "user", "content": "Fix the median."}]
 
 
 def _openai(rig: Rig, task_id: str) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=rig.url, api_key="agent-side-key", default_headers={"X-Agent-Task-Id": task_id}
+    return rig.client(
+        openai.OpenAI(
+            base_url=rig.url, api_key="agent-side-key", default_headers={"X-Agent-Task-Id": task_id}
+        )
     )
 
 
 def _anthropic(rig: Rig, task_id: str) -> anthropic.Anthropic:
-    return anthropic.Anthropic(
-        base_url=rig.root, api_key="agent-side-key", default_headers={"X-Agent-Task-Id": task_id}
+    return rig.client(
+        anthropic.Anthropic(
+            base_url=rig.root,
+            api_key="agent-side-key",
+            default_headers={"X-Agent-Task-Id": task_id},
+        )
     )
 
 

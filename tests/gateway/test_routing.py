@@ -16,7 +16,7 @@ def test_a_thousand_tasks_split_by_their_stable_bucket_and_keep_their_lane(
 ) -> None:
     share = 0.25
     with make_rig(share=share) as rig:
-        client = openai.OpenAI(base_url=rig.url, api_key="agent-side-key")
+        client = rig.client(openai.OpenAI(base_url=rig.url, api_key="agent-side-key"))
         lanes: dict[str, set[str]] = {}
         for i in range(1000):
             task = f"live-task-{i}"
