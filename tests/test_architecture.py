@@ -15,6 +15,7 @@ LAYERS = {
     "errors": 0,
     "records": 1,
     "serving": 1,
+    "yaml_errors": 1,
     "config": 2,
     "store": 2,
     "tasks": 3,

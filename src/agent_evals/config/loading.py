@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.errors import ConfigError
+from agent_evals.yaml_errors import yaml_syntax_error
 
 DEFAULT_CONFIG_PATH = Path("config/model-release.yaml")
 CONFIG_ENV = "AGENT_EVALS_CONFIG"
@@ -69,12 +70,7 @@ def parse_config(text: str, path: Path | None = None) -> LoadedConfig:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            f"YAML syntax error: {problem}; fix the YAML syntax", path=where + line
-        ) from None
+        raise ConfigError(f"{yaml_syntax_error(exc, where)}; fix the YAML syntax") from None
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping with a top-level 'release' key", path=where)
     try:

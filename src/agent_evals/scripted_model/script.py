@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 from agent_evals.errors import UsageError
+from agent_evals.yaml_errors import yaml_syntax_error
 
 ANY = "*"
 DONE_REPLY = "Done."
@@ -199,10 +200,7 @@ def load_script(path: str | Path) -> Script:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(f"{path}{line}: YAML syntax error: {problem}") from None
+        raise UsageError(yaml_syntax_error(exc, str(path))) from None
     return parse_script(data, str(path))
 
 

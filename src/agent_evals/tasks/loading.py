@@ -14,6 +14,7 @@ from agent_evals.errors import TaskError
 from agent_evals.tasks.hashing import hash_files, iter_files
 from agent_evals.tasks.models import Policy, Task, TaskSpec
 from agent_evals.tasks.repo_policy import git_policy, snapshot_policy
+from agent_evals.yaml_errors import yaml_syntax_error
 
 TASK_FILE = "task.yaml"
 INSTRUCTION_FILE = "instruction.md"
@@ -130,9 +131,7 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise TaskError(f"{path}{line}: YAML syntax error: {exc}; fix the YAML") from None
+        raise TaskError(f"{yaml_syntax_error(exc, str(path))}; fix the YAML") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TaskError(f"{path}: cannot read the task file: {exc}") from None
 
