@@ -94,23 +94,8 @@ def success_gate(g: GateInput) -> GateResult:
 @gate("tokens")
 def tokens_gate(g: GateInput) -> GateResult:
     """Candidate median tokens per solved task at most the incumbent's x the multiplier."""
-    multiplier = g.rollback_on.median_token_multiplier
     inc, cand = g.incumbent.median_tokens, g.candidate.median_tokens
-    if multiplier is None:
-        return GateResult("tokens", "off")
-    if inc is None or cand is None or inc <= 0:
-        return GateResult("tokens", "no data", reason="token data missing")
-    ratio = cand / inc
-    interval = _ratio_interval(g, "tokens")
-    point = _point(
-        "tokens",
-        ratio <= multiplier + EPSILON,
-        value=ratio,
-        threshold=multiplier,
-        reason=f"token multiplier {ratio:.2f}x",
-    )
-    result = _with_evidence(point, g, interval, bound=multiplier, side="upper")
-    return _waived(result, g)
+    return _ratio_gate(g, "tokens", "token", inc, cand, g.rollback_on.median_token_multiplier)
 
 
 @gate("review")
@@ -137,21 +122,32 @@ def review_gate(g: GateInput) -> GateResult:
 @gate("cost")
 def cost_gate(g: GateInput) -> GateResult:
     """Candidate median cost per solved task at most the incumbent's x ``costMultiplier``."""
-    multiplier = g.rollback_on.cost_multiplier
     inc, cand = g.incumbent.median_cost_per_success, g.candidate.median_cost_per_success
+    return _ratio_gate(g, "cost", "cost", inc, cand, g.rollback_on.cost_multiplier)
+
+
+def _ratio_gate(
+    g: GateInput,
+    name: str,
+    word: str,
+    inc: float | None,
+    cand: float | None,
+    multiplier: float | None,
+) -> GateResult:
+    """A gate on candidate / incumbent, passing at or below ``multiplier``; waivable."""
     if multiplier is None:
-        return GateResult("cost", "off")
+        return GateResult(name, "off")
     if inc is None or cand is None or inc <= 0:
-        return GateResult("cost", "no data", reason="cost data missing")
+        return GateResult(name, "no data", reason=f"{word} data missing")
     ratio = cand / inc
     point = _point(
-        "cost",
+        name,
         ratio <= multiplier + EPSILON,
         value=ratio,
         threshold=multiplier,
-        reason=f"cost multiplier {ratio:.2f}x",
+        reason=f"{word} multiplier {ratio:.2f}x",
     )
-    interval = _ratio_interval(g, "cost")
+    interval = _ratio_interval(g, name)
     return _waived(_with_evidence(point, g, interval, bound=multiplier, side="upper"), g)
 
 
