@@ -9,12 +9,12 @@ BENCH_STAMP := $(VENV)/.installed-bench
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser]'
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,inspect]'
 	touch $(STAMP)
 
 # The benchmarks compare against pandas and LiteLLM, which only they need.
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,bench]'
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,inspect,bench]'
 	touch $(BENCH_STAMP)
 
 install: $(STAMP)
@@ -32,7 +32,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 demo: $(STAMP)
-	$(BIN)/python -m agent_evals.demo
+	$(BIN)/python -m agent_evals.workflows.demo
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py

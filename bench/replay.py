@@ -20,7 +20,7 @@ from pathlib import Path
 
 from agent_evals.config import parse_config
 from agent_evals.harness.fake_agent import FakeAgent, FakeStep
-from agent_evals.harness.runner import run_slice
+from agent_evals.harness.runner import RunOptions, run_slice
 from agent_evals.harness.workspace import GIT_SETTINGS
 from agent_evals.records import RunRecord
 from agent_evals.store import Store, sqlite_url
@@ -76,10 +76,8 @@ def _replay(
         loaded,
         "candidate",
         "bench",
-        epochs=epochs,
-        workers=workers,
+        RunOptions(epochs=epochs, workers=workers, progress=False),
         adapter=FakeAgent(default=step),
-        progress=False,
     )
     total = time.perf_counter() - started
     gaps = [b - a for a, b in zip([started, *store.stamps], store.stamps, strict=False)]

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from _data import RELEASE, build_runs_db
-from agent_evals.analysis import build_scorecard, sqlite_fetch
+from agent_evals.analysis import build_scorecard
 from agent_evals.config import parse_config
-from agent_evals.store import Store, sqlite_url
+from agent_evals.store import Store, sqlite_fetch, sqlite_url
 
 DATA_DIR = Path(__file__).parent / ".data"
 TARGET_SECONDS = 2.0

@@ -1,7 +1,7 @@
 """agent-evals: release a new model behind your coding agents like infrastructure.
 
 The curated public API; everything else lives in the rooms below (config, tasks, harness,
-store, analysis, rollout, gateway, importers, reports).
+store, analysis, rollout, gateway, importers, reports, workflows).
 """
 
 from agent_evals.analysis import (

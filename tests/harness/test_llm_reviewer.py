@@ -6,7 +6,7 @@ import pytest
 
 from agent_evals.harness.fake_agent import FakeAgent, FakeStep
 from agent_evals.harness.llm_reviewer import parse_comments
-from agent_evals.harness.runner import run_slice
+from agent_evals.harness.runner import RunOptions, run_slice
 from agent_evals.records import TokenUsage
 from agent_evals.scripted_model import parse_script, serve_in_thread
 from agent_evals.store import Store
@@ -35,7 +35,12 @@ def replay(project):
     project.add_task("fix-median")
     store = Store.memory()
     [run] = run_slice(
-        store, project.loaded(), "candidate", "bugfix-small", adapter=fixed(project), progress=False
+        store,
+        project.loaded(),
+        "candidate",
+        "bugfix-small",
+        RunOptions(progress=False),
+        adapter=fixed(project),
     )
     return run, store
 

@@ -1,4 +1,4 @@
-"""Running a lane over a slice: statuses, usage and cost, retries, resume, human reviews."""
+"""Running a lane over a slice: statuses, usage and cost, retries, resume."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,9 @@ from agent_evals.errors import UsageError
 from agent_evals.harness.agents.base import AgentRequest, AgentResult
 from agent_evals.harness.agents.process import run_process
 from agent_evals.harness.fake_agent import FakeAgent, FakeStep
-from agent_evals.harness.runner import run_slice
+from agent_evals.harness.runner import RunOptions, run_slice
 from agent_evals.records import TokenUsage
 from agent_evals.store import Store
-from agent_evals.store.reviews import ReviewEntry, add_review
 from agent_evals.tasks import load_task
 
 CANDIDATE = "gpt-5.4-coder-2026-10-01"
@@ -32,9 +30,8 @@ def _replay(project, agent, store: Store | None = None, **options):
         project.loaded(),
         "candidate",
         "bugfix-small",
+        RunOptions(progress=False, **options),
         adapter=agent,
-        progress=False,
-        **options,
     )
     return store, runs
 
@@ -189,16 +186,6 @@ def test_resume_redoes_infra_errors(project) -> None:
     again = _fix(project)
     _, [redone] = _replay(project, again, store, resume=True)
     assert redone.status == "resolved" and len(again.requests) == 1
-
-
-def test_human_review_overrides_the_automatic_count_of_later_runs(project) -> None:
-    project.add_task("fix-median")
-    store = Store.memory()
-    release = project.loaded().config.release.release_id
-    add_review(store, ReviewEntry(release, "candidate", "fix-median", 4, datetime.now(UTC)))
-    _, [run] = _replay(project, _fix(project), store)
-    assert (run.review_comments, run.review_source) == (4, "human")
-    assert store.runs(release)[0].review_source == "human"
 
 
 def test_workspaces_are_removed_after_the_runs(project, tmp_path: Path, monkeypatch) -> None:

@@ -38,3 +38,27 @@ def test_an_unreadable_trial_names_its_file(
     with pytest.raises(ImportFormatError, match=r"t__1/result.json:2: not valid JSON"):
         importing("harbor", tmp_path)
     assert store.count_runs() == 0
+
+
+def test_infrastructure_limits_and_multi_step_trials_are_attributed(
+    importing: Importing, store: Store
+) -> None:
+    importing("harbor", FIXTURES / "harbor" / "job-2")
+    runs = {(r.task_id, r.epoch): r for r in store.runs("r1")}
+    assert {k: r.status for k, r in runs.items()} == {
+        ("build-wheel", 0): "infra_error",  # EnvironmentStartTimeoutError
+        ("build-wheel", 1): "infra_error",  # Docker compose build failure (a RuntimeError)
+        ("parse-logs", 0): "infra_error",  # RateLimitError
+        ("long-refactor", 0): "limit_exceeded",  # ContextLengthExceededError
+        ("migrate-db", 0): "resolved",
+        ("partial-fix", 0): "unresolved",  # reward 0.75 below the default threshold 1
+    }
+    assert runs["parse-logs", 0].detail.startswith("RateLimitError: litellm.RateLimitError")
+    steps = runs["migrate-db", 0]  # two steps, no agent_result of the trial's own
+    assert (steps.tokens.input, steps.tokens.cache_read, steps.tokens.output) == (16000, 8000, 2000)
+    assert (steps.tokens.total, steps.cost_usd) == (26000, pytest.approx(0.12))
+
+
+def test_a_reward_threshold_decides_partial_rewards(importing: Importing, store: Store) -> None:
+    importing("harbor", FIXTURES / "harbor" / "job-2", score_threshold=0.75)
+    assert {r.task_id: r.status for r in store.runs("r1")}["partial-fix"] == "resolved"

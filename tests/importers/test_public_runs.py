@@ -127,3 +127,19 @@ def test_devstral_scorecard_decides_on_cost_with_intervals_and_names_missing_tok
     default = build_scorecard(store, parse_config(with_default_gates).config).decision
     assert default.status == "INCONCLUSIVE"
     assert "token data missing" in default.reasons
+
+
+def test_devstral_reimported_replaces_its_500_runs_and_reads_as_task_booleans(
+    importing: Importing, store: Store, public_runs: Path, tmp_path: Path
+) -> None:
+    details = public_runs / DEVSTRAL[0] / "per_instance_details.json"
+    first = importing("runs", details)
+    again = importing("runs", details)
+    assert (first.new, first.replaced, first.epochs) == (500, 0, {0: 500})
+    assert (again.new, again.replaced, store.count_runs("r1")) == (0, 500, 500)
+    published = json.loads((public_runs / DEVSTRAL[0] / "leaderboard_entry.json").read_text())
+    # the same outcomes published as {instance id: resolved}
+    outcomes = {task: entry["resolved"] for task, entry in json.loads(details.read_text()).items()}
+    (tmp_path / "resolved.json").write_text(json.dumps(outcomes))
+    summary = importing("runs", tmp_path / "resolved.json", release="r2")
+    assert round(100 * summary.statuses["resolved"] / summary.written, 1) == published["resolved"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
 
+from agent_evals.analysis.metrics import lane_metrics_from_runs
 from agent_evals.errors import ImportFormatError, UsageError
 from agent_evals.store import Store
 
@@ -179,3 +181,94 @@ def test_diff_size_times_and_detail_when_the_table_has_them(
     )
     assert runs["a"].ended_at is not None and runs["a"].started_at is not None
     assert runs["b"].diff.lines is None
+
+
+TB_FIELDS = {
+    "resolved": "is_resolved",
+    "input_tokens": "total_input_tokens",
+    "output_tokens": "total_output_tokens",
+}
+
+
+def trial_rows() -> list[dict[str, str]]:
+    with (RUNS / "tb_trials.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_trial_table_without_epochs_imports_every_trial_as_its_own_epoch(
+    importing: Importing, store: Store
+) -> None:
+    summary = importing("runs", RUNS / "tb_trials.csv", fields=TB_FIELDS)
+    rows = trial_rows()
+    assert summary.written == summary.new == store.count_runs("r1") == len(rows) == 12
+    assert summary.epochs == {0: 4, 1: 4, 2: 4}
+    runs = by_task(store)
+    assert runs["build-tcc", 1].status == "unresolved"  # its second row, in file order
+    assert runs["build-tcc", 1].tokens.input == 91000
+
+    # by hand, from the file alone: success rate and median tokens of successful trials
+    passed = [row for row in rows if row["is_resolved"] == "True"]
+    tokens = sorted(
+        int(row["total_input_tokens"]) + int(row["total_output_tokens"]) for row in passed
+    )
+    middle = len(tokens) // 2
+    median = tokens[middle] if len(tokens) % 2 else (tokens[middle - 1] + tokens[middle]) / 2
+    metrics = lane_metrics_from_runs(store.runs("r1", lane="candidate"))
+    assert metrics.n == 12 and metrics.success_rate == len(passed) / len(rows) == 7 / 12
+    assert metrics.median_tokens == median == 50600
+
+
+def test_reimporting_a_trial_table_replaces_its_runs_instead_of_doubling_them(
+    importing: Importing, store: Store
+) -> None:
+    importing("runs", RUNS / "tb_trials.csv", fields=TB_FIELDS)
+    again = importing("runs", RUNS / "tb_trials.csv", fields=TB_FIELDS)
+    assert (again.written, again.new, again.replaced) == (12, 0, 12)
+    assert store.count_runs("r1") == 12
+
+
+def test_a_task_and_epoch_given_twice_is_refused_naming_the_line(
+    importing: Importing, store: Store, tmp_path
+) -> None:
+    table = tmp_path / "runs.jsonl"
+    table.write_text(
+        '{"task_id": "a", "epoch": 0, "resolved": true}\n'
+        '{"task_id": "a", "epoch": 1, "resolved": true}\n'
+        '{"task_id": "a", "epoch": 0, "resolved": false}\n'
+    )
+    with pytest.raises(ImportFormatError, match=r"runs.jsonl:3: task 'a' epoch 0 appears twice"):
+        importing("runs", table)
+    assert store.count_runs() == 0
+    summary = importing("runs", table, skip_bad=True)
+    assert (summary.written, summary.skipped_count, store.count_runs("r1")) == (2, 1, 2)
+
+
+def test_an_object_of_task_outcomes_reads_booleans_and_scores_with_a_threshold(
+    importing: Importing, store: Store, tmp_path
+) -> None:
+    results = tmp_path / "results.json"
+    results.write_text('{"t-bool-yes": true, "t-bool-no": false, "t-full": 1, "t-half": 0.5}')
+    summary = importing("runs", results)
+    assert summary.statuses == {"resolved": 2, "unresolved": 2}
+    assert {r.task_id: r.status for r in store.runs("r1")}["t-half"] == "unresolved"
+    importing("runs", results, score_threshold=0.5, release="r2")
+    assert {r.task_id: r.status for r in store.runs("r2")} == {
+        "t-bool-yes": "resolved",
+        "t-bool-no": "unresolved",
+        "t-full": "resolved",
+        "t-half": "resolved",
+    }
+    assert all(r.tokens.total is None and r.cost_usd is None for r in store.runs("r2"))
+
+
+def test_a_keyed_value_that_is_no_outcome_names_the_key_and_the_fix(
+    importing: Importing, store: Store, tmp_path
+) -> None:
+    results = tmp_path / "results.json"
+    results.write_text('{\n"a": true,\n"b": "yes please"\n}')
+    with pytest.raises(ImportFormatError) as caught:
+        importing("runs", results)
+    message = str(caught.value)
+    assert "results.json:3 (task 'b')" in message and "got str" in message
+    assert "true/false (resolved) or a number (a score)" in message
+    assert store.count_runs() == 0

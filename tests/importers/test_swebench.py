@@ -104,3 +104,43 @@ def test_older_experiments_lists(importing: Importing, store: Store, tmp_path) -
         "astropy__astropy-3": "infra_error",
         "astropy__astropy-4": "unresolved",
     }
+
+
+def test_swebench_5_infra_failures_are_infra_errors_alike_in_both_report_forms(
+    importing: Importing, store: Store
+) -> None:
+    importing("swebench", predictions=PREDICTIONS, results=SWEBENCH / "acme-coder-v2.run-2.json")
+    importing("swebench", predictions=PREDICTIONS, results=SWEBENCH / "reports-2", release="r2")
+    run_report = {r.task_id: (r.status, r.detail) for r in store.runs("r1")}
+    folder = {r.task_id: (r.status, r.detail) for r in store.runs("r2")}
+    assert run_report == folder
+    assert run_report == {
+        "django__django-1": ("resolved", None),
+        "django__django-2": (
+            "infra_error",
+            "the evaluation environment failed: network_unreachable",
+        ),
+        "astropy__astropy-3": (
+            "infra_error",
+            "the evaluation harness left no readable report for this instance",
+        ),
+        "astropy__astropy-4": ("unresolved", "empty patch"),
+        "sympy__sympy-5": ("unresolved", None),  # an ambiguous failure stays the model's
+    }
+
+
+def test_a_report_with_a_non_boolean_flag_names_the_instance_and_the_fix(
+    importing: Importing, store: Store, tmp_path
+) -> None:
+    instance = tmp_path / "django__django-1"
+    instance.mkdir()
+    (instance / "report.json").write_text(
+        json.dumps({"django__django-1": {"resolved": False, "infra_failure": "yes"}})
+    )
+    with pytest.raises(ImportFormatError) as caught:
+        importing("swebench", predictions=PREDICTIONS, results=tmp_path)
+    message = str(caught.value)
+    assert "django__django-1/report.json:" in message
+    assert "django__django-1.infra_failure must be true or false, got 'yes'" in message
+    assert "leave the instance's folder out of --results" in message
+    assert store.count_runs() == 0

@@ -12,7 +12,12 @@ from agent_evals.analysis.results import (
     Scorecard,
     SliceComparison,
 )
-from agent_evals.analysis.scorecard import OVERALL, build_scorecard, scorecard_from_table
+from agent_evals.analysis.scorecard import (
+    OVERALL,
+    build_scorecard,
+    release_waivers,
+    scorecard_from_table,
+)
 from agent_evals.analysis.table import RunTable, load_run_table, run_table_from_records
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "lane_metrics_from_runs",
     "load_run_table",
     "pair_lanes",
+    "release_waivers",
     "run_table_from_records",
     "scorecard_from_table",
 ]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent_evals.analysis.pairing import LaneTasks, Pairs
 from agent_evals.analysis.results import LaneMetrics
 from agent_evals.errors import UsageError
 from agent_evals.store.runs import task_key
+from agent_evals.validation import validate_model
 
 
 class TaskValues(BaseModel):
@@ -69,26 +69,7 @@ def load_lane_file(path: Path) -> LaneFile:
         raise UsageError(
             f"{path}: not a JSON document ({exc}); write the lane metrics as JSON"
         ) from None
-    try:
-        return LaneFile.model_validate(data)
-    except ValidationError as exc:
-        raise UsageError(_explain(path, exc)) from None
-
-
-def _explain(path: Path, exc: ValidationError) -> str:
-    known = list(LaneFile.model_fields)
-    lines = []
-    for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"])
-        if error["type"] == "extra_forbidden":
-            hint = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-            more = f"; did you mean '{hint[0]}'?" if hint else f" (known keys: {', '.join(known)})"
-            lines.append(f"{path}: {key}: unknown key{more}")
-        elif error["type"] == "missing":
-            lines.append(f"{path}: {key}: is required but missing; add it")
-        else:
-            lines.append(f"{path}: {key}: {error.get('input')!r} is not allowed: {error['msg']}")
-    return "\n".join(lines)
+    return validate_model(LaneFile, data, str(path), UsageError)
 
 
 def pairs_from_files(incumbent: LaneFile, candidate: LaneFile) -> Pairs | None:

@@ -34,9 +34,15 @@ def build_scorecard(
     table = load_run_table(
         store, release_id, slices=slices, sources=sources, order=config.release.eval_slices
     )
-    waivers: list[tuple[str, str | None]] = [(w.gate, w.slice) for w in config.waivers]
-    waivers += [(w.gate, w.slice) for w in store.waivers(release_id)]
+    waivers = release_waivers(store, config, release_id)
     return scorecard_from_table(release_id, table, config, evidence=evidence, waivers=waivers)
+
+
+def release_waivers(store: Store, config: ReleaseConfig, release: str) -> Waivers:
+    """The release's waived gates as (gate, slice or ``None`` for all): config's, then stored."""
+    waivers: list[tuple[str, str | None]] = [(w.gate, w.slice) for w in config.waivers]
+    waivers += [(w.gate, w.slice) for w in store.waivers(release)]
+    return waivers
 
 
 def scorecard_from_table(

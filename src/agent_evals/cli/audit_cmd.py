@@ -7,11 +7,12 @@ import json
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.rollout.views import audit_view
+from agent_evals.cli.options import format_option
+from agent_evals.reports.rollout_views import audit_view
 
 
 @click.command("audit")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json", default="table")
 @click.option("--action", "actions", multiple=True, help="Only these actions (repeatable).")
 @pass_app
 def audit_command(app: AppContext, fmt: str, actions: tuple[str, ...]) -> None:

@@ -8,13 +8,14 @@ import sys
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import format_option
 from agent_evals.errors import EXIT_BLOCKED
+from agent_evals.reports.rollout_views import checklist_view
 from agent_evals.rollout import release_checklist
-from agent_evals.rollout.views import checklist_view
 
 
 @click.command("check")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json", default="table")
 @pass_app
 def check_command(app: AppContext, fmt: str) -> None:
     """Print the release checklist; exit 0 when every line passes, else 1."""

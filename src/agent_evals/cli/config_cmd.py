@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import format_option
 from agent_evals.config.starter import STARTER_CONFIG
 from agent_evals.errors import UsageError
 from agent_evals.example import write_example
@@ -42,7 +43,7 @@ def config_group() -> None:
 
 
 @config_group.command("check")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@format_option("yaml", "json", default="yaml")
 @pass_app
 def check_command(app: AppContext, fmt: str) -> None:
     """Validate the config and print it resolved, defaults included."""

@@ -10,6 +10,7 @@ import click
 from agent_evals.analysis import decide
 from agent_evals.analysis.metric_files import load_lane_file, pairs_from_files
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import format_option, slice_option
 from agent_evals.cli.output import console, exit_for
 from agent_evals.reports import decision_document, dumps, print_gates, render_decision_block
 
@@ -29,9 +30,9 @@ from agent_evals.reports import decision_document, dumps, print_gates, render_de
     type=click.Path(path_type=Path),
     help="The candidate lane's metrics (JSON).",
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json", default="table")
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals (needs 'tasks').")
-@click.option("--slice", "slice_name", help="Apply this slice's settings (policy-sensitive).")
+@slice_option("Apply this slice's settings (policy-sensitive).")
 @pass_app
 def gate_command(
     app: AppContext,

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import format_option, slice_option
 from agent_evals.errors import UsageError
 from agent_evals.importers import ImportOptions, ImportRequest, ImportSummary, run_import
-from agent_evals.importers.overlap import LaneOverlap, lane_overlap
 from agent_evals.importers.pipeline import import_target
 from agent_evals.importers.registry import importer_names
+from agent_evals.store import LaneOverlap
 from agent_evals.types import LANES, Lane
 
 _SHOWN_SKIPS = 20
@@ -26,7 +27,7 @@ _PATH = click.Path(exists=True, path_type=Path)
 @click.option("--lane", required=True, type=click.Choice(LANES), help="Lane the runs belong to.")
 @click.option("--model", help="Model of the runs (default: the lane's model in the config).")
 @click.option("--release", help="Release to store under (default: the config's release).")
-@click.option("--slice", "slice_name", help="Put every run in this slice.")
+@slice_option("Put every run in this slice.")
 @click.option("--slice-by", help="Derive the slice per task: repo, prefix, or a record FIELD.")
 @click.option("--predictions", type=_PATH, help="swebench: predictions file.")
 @click.option("--results", type=_PATH, help="Evaluation results: results.json or report folder.")
@@ -43,7 +44,14 @@ _PATH = click.Path(exists=True, path_type=Path)
 @click.option(
     "--skip-bad", is_flag=True, help="Skip malformed records (listed) instead of stopping."
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--score-threshold",
+    type=click.FloatRange(min=0, max=1e12),
+    default=1.0,
+    show_default=True,
+    help="A score or reward from this value up counts as resolved.",
+)
+@format_option("text", "json", default="text")
 @pass_app
 def import_command(
     app: AppContext,
@@ -59,6 +67,7 @@ def import_command(
     trajs: Path | None,
     fields: tuple[str, ...],
     skip_bad: bool,
+    score_threshold: float,
     fmt: str,
 ) -> None:
     """Import FORMAT records from PATH... as runs of one lane (source: import).
@@ -80,10 +89,11 @@ def import_command(
         results=results,
         trajs=trajs,
         skip_bad=skip_bad,
+        score_threshold=score_threshold,
     )
     store = app.store()
     summary = run_import(store, ImportRequest(format_name, paths, options))
-    overlap = lane_overlap(store, release_id)
+    overlap = store.lane_overlap(release_id)
     if fmt == "json":
         click.echo(json.dumps({**asdict(summary), "lanes": asdict(overlap)}, indent=2, default=str))
     else:
@@ -106,6 +116,7 @@ def _print_summary(summary: ImportSummary, overlap: LaneOverlap) -> None:
         f"imported {summary.written} runs ({statuses or 'none'}) into release "
         f"{summary.release!r}, lane {summary.lane}, model {summary.model}"
     )
+    click.echo(f"stored: {_stored(summary)}")
     click.echo(f"from: {', '.join(summary.files) or 'nothing'}")
     click.echo(f"slices: {', '.join(f'{s} {n}' for s, n in summary.slices.items()) or 'none'}")
     if summary.skipped_count:
@@ -118,3 +129,14 @@ def _print_summary(summary: ImportSummary, overlap: LaneOverlap) -> None:
         f"lanes: {overlap.paired} tasks in both (compared paired), "
         f"{overlap.incumbent_only} only in incumbent, {overlap.candidate_only} only in candidate"
     )
+
+
+def _stored(summary: ImportSummary) -> str:
+    """``N new, M replaced; epochs: ...`` (runs per epoch when any task repeats)."""
+    stored = f"{summary.new} new, {summary.replaced} replaced"
+    if len(summary.epochs) > 1:
+        per_epoch = ", ".join(str(n) for n in summary.epochs.values())
+        stored += f"; {len(summary.epochs)} epochs (runs per epoch: {per_epoch})"
+    elif summary.epochs:
+        stored += f"; 1 epoch per task (epoch {next(iter(summary.epochs))})"
+    return stored

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sys
-from contextlib import AbstractContextManager, nullcontext
 from typing import cast
 
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import format_option, slice_option
 from agent_evals.cli.output import console, exit_for
-from agent_evals.harness.agents.base import AgentAdapter
-from agent_evals.harness.replay import replay
 from agent_evals.harness.runner import DEFAULT_WORKERS
 from agent_evals.reports import (
     decision_document,
@@ -21,6 +19,7 @@ from agent_evals.reports import (
     scorecard_document,
 )
 from agent_evals.types import LANES, Lane
+from agent_evals.workflows import ReplayOptions, replay
 
 
 def _warn(message: str) -> None:
@@ -35,7 +34,7 @@ def _warn(message: str) -> None:
     show_default=True,
     help="The lane to run; it is compared with the other lane.",
 )
-@click.option("--slice", "slice_name", required=True, help="The slice to replay.")
+@slice_option("The slice to replay.", required=True)
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=1, show_default=True, help="Runs per task."
 )
@@ -56,10 +55,9 @@ def _warn(message: str) -> None:
     is_flag=True,
     help="Send the agent's model calls through an in-process gateway; tokens become metered.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
+@format_option(
+    "table",
+    "json",
     default="table",
     help="table: scorecard then the SPEC block; json: one document.",
 )
@@ -80,27 +78,17 @@ def replay_command(
 ) -> None:
     """Replay a lane on a slice; exit 0 PROMOTE, 1 BLOCKED, 3 INCONCLUSIVE."""
     loaded = app.loaded()
-    agent: AbstractContextManager[AgentAdapter | None] = nullcontext()
-    if through_gateway:
-        from agent_evals.gateway import replay_agent  # the gateway extra, only when asked for
-
-        agent = replay_agent(loaded.config, through_gateway)
-    with agent as adapter:
-        outcome = replay(
-            app.store(),
-            loaded,
-            cast(Lane, lane),
-            slice_name,
-            epochs=epochs,
-            workers=workers,
-            resume=resume,
-            keep=keep,
-            strict=strict,
-            with_baseline=with_baseline,
-            evidence=True if evidence else None,
-            warn=_warn,
-            adapter=adapter,
-        )
+    options = ReplayOptions(
+        epochs=epochs,
+        workers=workers,
+        resume=resume,
+        keep=keep,
+        strict=strict,
+        with_baseline=with_baseline,
+        evidence=True if evidence else None,
+        through_gateway=through_gateway,
+    )
+    outcome = replay(app.store(), loaded, cast(Lane, lane), slice_name, options, warn=_warn)
     if fmt == "json":
         document = {
             "slice": outcome.slice,

@@ -7,11 +7,12 @@ from typing import TextIO
 
 import click
 
-from agent_evals.cli.canary_cmd import as_opt, echo_view
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import as_opt, format_option, slice_option
+from agent_evals.cli.output import echo_view
 from agent_evals.errors import UsageError
+from agent_evals.reports.rollout_views import route_view
 from agent_evals.rollout import open_router
-from agent_evals.rollout.views import route_view
 from agent_evals.types import RISKS
 
 
@@ -23,9 +24,15 @@ from agent_evals.types import RISKS
     help="A file (or -) with one task id per line.",
 )
 @click.option("--risk", type=click.Choice(RISKS), help="The task's risk (else the slice's).")
-@click.option("--slice", "slice_name", help="The task's slice.")
+@slice_option("The task's slice.")
 @click.option("--opt", type=click.Choice(["in", "out"]), help="The task's opt-in or opt-out.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default=None)
+@format_option(
+    "table",
+    "json",
+    "jsonl",
+    default=None,
+    help="Output format; default table for one task, jsonl for many.",
+)
 @pass_app
 def route_command(
     app: AppContext,

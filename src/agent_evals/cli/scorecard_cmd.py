@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from agent_evals.analysis import build_scorecard
+from agent_evals.analysis import Scorecard, build_scorecard
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import format_option, slice_option
 from agent_evals.cli.output import console, exit_for
 from agent_evals.reports import (
     dumps,
@@ -21,7 +23,7 @@ from agent_evals.types import RUN_SOURCES
 
 
 @click.command("scorecard")
-@click.option("--slice", "slices", multiple=True, help="Only this slice (repeatable).")
+@slice_option("Only this slice (repeatable).", multiple=True)
 @click.option(
     "--source",
     "sources",
@@ -30,9 +32,7 @@ from agent_evals.types import RUN_SOURCES
     help="Only runs from this source (repeatable; default: all).",
 )
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]), default="table"
-)
+@format_option("table", "json", "markdown", "html", default="table")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file.")
 @click.option("--release", help="Release name (default: from the config).")
 @pass_app
@@ -57,13 +57,13 @@ def scorecard_command(
     if fmt == "table" and output is None:
         print_scorecard(scorecard, console())
     else:
-        render = {
+        renderers: dict[str, Callable[[Scorecard], str]] = {
             "json": lambda s: dumps(scorecard_document(s)),
             "markdown": render_markdown,
             "html": render_html,
             "table": render_markdown,
-        }[fmt]
-        text = render(scorecard)
+        }
+        text = renderers[fmt](scorecard)
         if output:
             output.write_text(text, encoding="utf-8")
             click.echo(f"wrote {output}")

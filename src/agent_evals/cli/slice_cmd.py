@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.harness.replay import lock_slices
+from agent_evals.cli.options import slice_option
+from agent_evals.workflows import lock_slices
 
 
 @click.group("slice")
@@ -14,7 +15,7 @@ def slice_group() -> None:
 
 
 @slice_group.command("lock")
-@click.option("--slice", "slice_name", help="Only this slice (default: every slice folder).")
+@slice_option("Only this slice (default: every slice folder).")
 @pass_app
 def lock_command(app: AppContext, slice_name: str | None) -> None:
     """Write <slice>/slice.lock and record the task hashes in the store."""

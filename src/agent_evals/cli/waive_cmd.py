@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.options import reason_option, slice_option
 from agent_evals.store import WaiverEntry
 
 WAIVABLE = ("tokens", "review", "cost")
@@ -14,9 +15,9 @@ WAIVABLE = ("tokens", "review", "cost")
 
 @click.command("waive")
 @click.argument("gate_name", metavar="GATE", type=click.Choice(WAIVABLE))
-@click.option("--reason", required=True, help="Why the gate may be waived.")
+@reason_option(help="Why the gate may be waived.")
 @click.option("--by", "by", required=True, help="Who takes responsibility.")
-@click.option("--slice", "slice_name", help="Only for this slice (default: every slice).")
+@slice_option("Only for this slice (default: every slice).")
 @pass_app
 def waive_command(
     app: AppContext, gate_name: str, reason: str, by: str, slice_name: str | None

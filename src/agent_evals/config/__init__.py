@@ -1,5 +1,12 @@
-"""Release config: models, loading and the errors that explain a bad file."""
+"""Release config: models, loading, the errors that explain a bad file, lane routes and prices."""
 
+from agent_evals.config.lanes import (
+    ModelRoute,
+    lane_model,
+    lane_route,
+    lane_routes,
+    model_route,
+)
 from agent_evals.config.loading import (
     DEFAULT_CONFIG_PATH,
     LoadedConfig,
@@ -18,11 +25,13 @@ from agent_evals.config.models import (
     Statistics,
     Waiver,
 )
+from agent_evals.config.pricing import cost_of
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
     "AgentSpec",
     "LoadedConfig",
+    "ModelRoute",
     "ModelSpec",
     "Release",
     "ReleaseConfig",
@@ -31,7 +40,12 @@ __all__ = [
     "Stage",
     "Statistics",
     "Waiver",
+    "cost_of",
+    "lane_model",
+    "lane_route",
+    "lane_routes",
     "load_config",
+    "model_route",
     "parse_config",
     "resolve_config_path",
 ]

@@ -1,7 +1,7 @@
 """The bundled example: a release of two scripted models over 21 real tasks in five slices.
 
 ``write_example(directory)`` writes it (``agent-evals init --example DIR``); the demo
-(``python -m agent_evals.demo``) replays it end to end, offline.
+(``python -m agent_evals.workflows.demo``) replays it end to end, offline.
 """
 
 from agent_evals.example.build import (

@@ -9,7 +9,6 @@ outcomes and GitHub reviews, and feeds the canary controller.
 from agent_evals.gateway.app import ENDPOINTS, Gateway
 from agent_evals.gateway.lanes import LaneTarget, lane_targets
 from agent_evals.gateway.ledger import LiveRun, Outcome
-from agent_evals.gateway.metering import MeteredAgent, metering_gateway, replay_agent
 from agent_evals.gateway.routing import TaskTag
 from agent_evals.gateway.server import DEFAULT_PORT, serve, serve_in_thread
 from agent_evals.gateway.upstream import (
@@ -30,7 +29,6 @@ __all__ = [
     "HttpUpstream",
     "LaneTarget",
     "LiveRun",
-    "MeteredAgent",
     "Outcome",
     "Reply",
     "StreamBroken",
@@ -40,9 +38,7 @@ __all__ = [
     "UpstreamFailure",
     "anthropic_usage",
     "lane_targets",
-    "metering_gateway",
     "openai_usage",
-    "replay_agent",
     "serve",
     "serve_in_thread",
 ]

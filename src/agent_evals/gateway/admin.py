@@ -19,13 +19,13 @@ from starlette.responses import JSONResponse, Response
 from agent_evals.errors import AgentEvalsError, ConflictError
 from agent_evals.gateway.api import ApiModel, error, parse_json
 from agent_evals.gateway.control import ReleaseLink
+from agent_evals.reports.rollout_views import decision_view, explanation_view, status_view
 from agent_evals.rollout import (
     RolloutDecision,
     explain_task,
     promote,
     rollout_status,
 )
-from agent_evals.rollout.views import decision_view, explanation_view, status_view
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 DEFAULT_ACTOR = "admin-api"

@@ -1,14 +1,14 @@
-"""Where each lane's requests go: exact model id, endpoint and key, read from the config."""
+"""Where each lane's requests go: the config's lane routes, with the endpoint and key required."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from agent_evals.config.lanes import ModelRoute, lane_routes
 from agent_evals.config.models import Price, ReleaseConfig
 from agent_evals.errors import ConfigError
-from agent_evals.types import LANES, Lane, Provider
+from agent_evals.types import Lane, Provider
 
 
 @dataclass(frozen=True)
@@ -32,33 +32,29 @@ def lane_targets(
     config: ReleaseConfig, environ: Mapping[str, str] | None = None
 ) -> dict[Lane, LaneTarget]:
     """Both lanes' upstreams; a ``ConfigError`` names a missing endpoint or key variable."""
-    env = os.environ if environ is None else environ
-    release = config.release
-    targets = {}
-    for lane, name in zip(LANES, (release.incumbent, release.candidate), strict=True):
-        spec = config.model_spec(name)
-        if not spec.base_url:
-            raise ConfigError(
-                f"the gateway needs the endpoint of model {name!r} ({lane}); "
-                "set it, e.g. baseUrl: http://127.0.0.1:9001/v1",
-                key=f"models.{name}.baseUrl",
-            )
-        key = None
-        if spec.api_key_env:
-            key = env.get(spec.api_key_env)
-            if not key:
-                raise ConfigError(
-                    f"names the variable {spec.api_key_env!r}, which is not set; "
-                    "export it before starting the gateway, or remove apiKeyEnv",
-                    key=f"models.{name}.apiKeyEnv",
-                )
-        targets[lane] = LaneTarget(
-            lane=lane,
-            name=name,
-            model=config.model_id(name),
-            base_url=spec.base_url.rstrip("/"),
-            provider=spec.provider,
-            price=spec.price,
-            api_key=key,
+    return {lane: _target(lane, route, environ) for lane, route in lane_routes(config).items()}
+
+
+def _target(lane: Lane, route: ModelRoute, environ: Mapping[str, str] | None) -> LaneTarget:
+    if not route.base_url:
+        raise ConfigError(
+            f"the gateway needs the endpoint of model {route.name!r} ({lane}); "
+            "set it, e.g. baseUrl: http://127.0.0.1:9001/v1",
+            key=f"models.{route.name}.baseUrl",
         )
-    return targets
+    key = route.api_key(environ)
+    if route.api_key_env and not key:
+        raise ConfigError(
+            f"names the variable {route.api_key_env!r}, which is not set; "
+            "export it before starting the gateway, or remove apiKeyEnv",
+            key=f"models.{route.name}.apiKeyEnv",
+        )
+    return LaneTarget(
+        lane=lane,
+        name=route.name,
+        model=route.model,
+        base_url=route.base_url.rstrip("/"),
+        provider=route.provider,
+        price=route.price,
+        api_key=key,
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from agent_evals.config.models import Price
-from agent_evals.harness.attempt import cost_of
+from agent_evals.config.pricing import cost_of
 from agent_evals.records import DiffStats, PolicyViolation, RunRecord, TokenUsage
 from agent_evals.rollout import RouteDecision
 from agent_evals.types import Lane, ReviewSource, RunSource, RunStatus

@@ -9,17 +9,12 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from sqlalchemy import select
-
 from agent_evals.gateway.background import BatchWriter, StoreThread
 from agent_evals.gateway.control import ReleaseLink
 from agent_evals.gateway.ledger import Ledger, LiveRun, Outcome
 from agent_evals.gateway.routing import UNSLICED
 from agent_evals.records import RunRecord
 from agent_evals.rollout import RouteDecision
-from agent_evals.store import Store
-from agent_evals.store import schema as store_schema
-from agent_evals.store.runs import row_to_record
 
 
 class TaskRuns:
@@ -45,7 +40,7 @@ class TaskRuns:
         if run is not None:
             return run
         stored = await self.io.run(
-            stored_run, self.link.controller.store, self.ledger.release, task_id
+            self.link.controller.store.latest_run, self.ledger.release, task_id, source="live"
         )
         if stored is not None:
             run = live_run_from(stored)
@@ -95,20 +90,6 @@ class TaskRuns:
         if run.outcome is not None:
             await self.link.outcome_arrived(self.debounce_s)
         return record
-
-
-def stored_run(store: Store, release: str, task_id: str) -> RunRecord | None:
-    """The latest stored live run of a task."""
-    runs = store_schema.runs
-    query = (
-        select(runs)
-        .where(runs.c.release == release, runs.c.task_id == task_id, runs.c.source == "live")
-        .order_by(runs.c.epoch.desc())
-        .limit(1)
-    )
-    with store.engine.connect() as conn:
-        row = conn.execute(query).first()
-    return None if row is None else row_to_record(row)
 
 
 def live_run_from(record: RunRecord) -> LiveRun:

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from agent_evals.config.pricing import cost_of
 from agent_evals.gateway.lanes import LaneTarget
 from agent_evals.gateway.ledger import Ledger, LiveRun
 from agent_evals.gateway.metrics import GatewayMetrics
@@ -32,7 +33,6 @@ from agent_evals.gateway.wire import (
     body_usage,
     upstream_headers,
 )
-from agent_evals.harness.attempt import cost_of
 from agent_evals.records import TokenUsage
 from agent_evals.rollout import RouteDecision
 from agent_evals.types import Lane

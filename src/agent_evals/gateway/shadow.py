@@ -14,13 +14,13 @@ from typing import Any
 
 import orjson
 
+from agent_evals.config.pricing import cost_of
 from agent_evals.errors import UpstreamError
 from agent_evals.gateway.lanes import LaneTarget
 from agent_evals.gateway.ledger import Ledger, LiveRun
 from agent_evals.gateway.metrics import LaneStats
 from agent_evals.gateway.upstream import Upstream
 from agent_evals.gateway.wire import RawHeaders, WireName, body_usage, upstream_headers
-from agent_evals.harness.attempt import cost_of
 
 log = logging.getLogger("agent_evals.gateway")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -11,7 +10,9 @@ from datetime import UTC, datetime
 import httpx
 
 from agent_evals.config import LoadedConfig
+from agent_evals.config.lanes import ModelRoute, lane_route, model_route
 from agent_evals.config.models import Price
+from agent_evals.config.pricing import cost_of
 from agent_evals.errors import HarnessError, UsageError
 from agent_evals.harness.agents.base import AgentAdapter, AgentRequest, AgentResult
 from agent_evals.harness.llm_reviewer import LlmReview, LlmReviewer, reviewer_from_config
@@ -62,16 +63,15 @@ def lane_setup(
 ) -> LaneSetup:
     """The setup of a lane from the config: model id, endpoint, key, price and limits."""
     config = loaded.config
-    key = config.release.incumbent if lane == "incumbent" else config.release.candidate
-    spec = config.model_spec(key)
+    route = lane_route(config, lane)
     return LaneSetup(
         release=config.release.release_id,
         slice=slice_name,
         lane=lane,
-        model=config.model_id(key),
-        base_url=spec.base_url,
-        api_key=_api_key(key, spec.api_key_env),
-        price=spec.price,
+        model=route.model,
+        base_url=route.base_url,
+        api_key=_api_key(route),
+        price=route.price,
         agent_timeout_s=config.agent.timeout_seconds,
         max_turns=config.agent.max_turns,
         adapter=adapter,
@@ -85,41 +85,25 @@ def _llm_reviewer(loaded: LoadedConfig) -> LlmReviewer | None:
     llm = config.reviewer.llm
     if llm is None:
         return None
-    spec = config.model_spec(llm.model)
+    route = model_route(config, llm.model)
     return reviewer_from_config(
-        spec.base_url,
-        config.model_id(llm.model),
-        _api_key(llm.model, spec.api_key_env),
+        route.base_url,
+        route.model,
+        _api_key(route),
         llm.timeout_seconds,
         llm.max_diff_chars,
     )
 
 
-def _api_key(model: str, variable: str | None) -> str | None:
-    if variable is None:
-        return None
-    value = os.environ.get(variable)
-    if not value:
+def _api_key(route: ModelRoute) -> str | None:
+    key = route.api_key()
+    if route.api_key_env is not None and key is None:
+        variable = route.api_key_env
         raise UsageError(
-            f"models.{model}.apiKeyEnv names {variable}, which is not set; "
+            f"models.{route.name}.apiKeyEnv names {variable}, which is not set; "
             f"export {variable} or remove apiKeyEnv for an endpoint without a key"
         )
-    return value
-
-
-def cost_of(tokens: TokenUsage, price: Price | None) -> float | None:
-    """USD for the tokens at the price; ``input`` excludes cached reads. ``None`` when unknown."""
-    if price is None or (tokens.input is None and tokens.output is None):
-        return None
-    read = price.cache_read_per_m_tok
-    write = price.cache_write_per_m_tok
-    total = (
-        (tokens.input or 0) * price.input_per_m_tok
-        + (tokens.output or 0) * price.output_per_m_tok
-        + (tokens.cache_read or 0) * (price.input_per_m_tok if read is None else read)
-        + (tokens.cache_write or 0) * (price.input_per_m_tok if write is None else write)
-    )
-    return total / 1_000_000
+    return key
 
 
 def classify(result: AgentResult, verify: VerifyOutcome | None) -> RunStatus:

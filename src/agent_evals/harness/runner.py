@@ -23,12 +23,27 @@ from agent_evals.harness.attempt import Attempts, LaneSetup, lane_setup
 from agent_evals.harness.workspace import Workspaces
 from agent_evals.records import RunRecord
 from agent_evals.store import Store
-from agent_evals.store.reviews import apply_reviews, reviews
 from agent_evals.tasks import Slice, Task, load_config_slice
 from agent_evals.types import Lane
 
 INFRA_RETRIES = 2
 DEFAULT_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a lane's runs of a slice are carried out."""
+
+    epochs: int = 1
+    """Runs of each task."""
+    workers: int = DEFAULT_WORKERS
+    """Runs at the same time."""
+    resume: bool = False
+    """Keep the runs already stored for the same task versions instead of running them again."""
+    keep: bool = False
+    """Keep the workspaces for inspection."""
+    progress: bool = True
+    """Show a progress bar on stderr."""
 
 
 @dataclass(frozen=True)
@@ -43,32 +58,28 @@ def run_slice(
     store: Store,
     loaded: LoadedConfig,
     lane: Lane,
-    slice_name: str,
+    slice_: Slice | str,
+    options: RunOptions = RunOptions(),
     *,
-    epochs: int = 1,
-    workers: int = DEFAULT_WORKERS,
-    resume: bool = False,
-    keep: bool = False,
     adapter: AgentAdapter | None = None,
-    progress: bool = True,
-    slice_: Slice | None = None,
 ) -> list[RunRecord]:
-    """Run ``lane`` on every task of a slice ``epochs`` times; returns this replay's runs.
+    """Run ``lane`` on every task of a slice (loaded, or named in the config); returns its runs.
 
-    With ``resume`` the runs already stored for the same task versions are returned as they
-    are instead of being run again.
+    With ``options.resume`` the runs already stored for the same task versions are returned as
+    they are instead of being run again. Each run is stored the moment it finishes.
     """
-    slice_ = slice_ or load_config_slice(loaded, slice_name)
+    if isinstance(slice_, str):
+        slice_ = load_config_slice(loaded, slice_)
     if adapter is None:
         from agent_evals.harness.agents import get_adapter
 
         adapter = get_adapter(loaded.config.agent)
-    setup = lane_setup(loaded, lane, slice_name, adapter)
-    jobs = [Job(task, epoch) for task in slice_.tasks for epoch in range(epochs)]
-    done = finished_runs(store, setup, jobs) if resume else {}
+    setup = lane_setup(loaded, lane, slice_.name, adapter)
+    jobs = [Job(task, epoch) for task in slice_.tasks for epoch in range(options.epochs)]
+    done = finished_runs(store, setup, jobs) if options.resume else {}
     todo = [job for job in jobs if (job.task.id, job.epoch) not in done]
-    workspaces = Workspaces(keep=keep, reuse=epochs > 1)
-    fresh = _execute(store, setup, todo, workers=workers, workspaces=workspaces, progress=progress)
+    workspaces = Workspaces(keep=options.keep, reuse=options.epochs > 1)
+    fresh = _execute(store, setup, todo, options, workspaces)
     return sorted([*done.values(), *fresh], key=lambda r: (r.task_id, r.epoch))
 
 
@@ -91,23 +102,16 @@ def finished_runs(
 
 
 def _execute(
-    store: Store,
-    setup: LaneSetup,
-    jobs: list[Job],
-    *,
-    workers: int,
-    workspaces: Workspaces,
-    progress: bool,
+    store: Store, setup: LaneSetup, jobs: list[Job], options: RunOptions, workspaces: Workspaces
 ) -> list[RunRecord]:
-    human = reviews(store, setup.release, setup.lane)
     attempts = Attempts(setup, workspaces)
     finished: list[RunRecord] = []
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     try:
-        with _progress(progress, f"{setup.lane} · {setup.slice}", len(jobs)) as advance:
+        with _progress(options.progress, f"{setup.lane} · {setup.slice}", len(jobs)) as advance:
             futures = [pool.submit(run_with_retries, attempts, job) for job in jobs]
             for future in as_completed(futures):
-                record = apply_reviews(future.result(), human)
+                record = future.result()
                 store.write_runs([record])
                 finished.append(record)
                 advance()
@@ -115,7 +119,7 @@ def _execute(
         # On an interrupt, runs not yet started are dropped; finished ones are stored already.
         pool.shutdown(wait=True, cancel_futures=True)
         workspaces.close()
-        if workspaces.keep and progress:
+        if workspaces.keep and options.progress:
             Console(stderr=True).print(f"workspaces kept in {workspaces.root}")
     return finished
 

@@ -48,6 +48,8 @@ class ImportOptions:
     results: Path | None = None
     trajs: Path | None = None
     skip_bad: bool = False
+    score_threshold: float = 1.0
+    """A score (or reward) from this value up is resolved."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,26 @@ Importer = Callable[[Sequence[Path], ImportOptions], Iterator[ImportUnit]]
 
 
 def record_unit(name: str, records: Iterable[RunRecord | BadRecord]) -> ImportUnit:
-    """A unit of whole run records (the path of every format but the bulk table)."""
+    """A unit of whole run records (the path of every format but the bulk table).
+
+    A task and epoch that come twice would store one run for two: the second is refused.
+    """
     values = itemgetter(*RUN_COLUMNS)
 
     def rows() -> Iterator[Row | BadRecord]:
+        seen: set[tuple[str, int]] = set()
         for record in records:
-            yield record if isinstance(record, BadRecord) else values(record_to_row(record))
+            if isinstance(record, BadRecord):
+                yield record
+            elif (record.task_id, record.epoch) in seen:
+                yield BadRecord(
+                    name,
+                    f"task {record.task_id!r} epoch {record.epoch} comes twice; "
+                    "import one record per task and epoch",
+                )
+            else:
+                seen.add((record.task_id, record.epoch))
+                yield values(record_to_row(record))
 
     return ImportUnit(name, RUN_COLUMNS, rows())
 

@@ -3,8 +3,15 @@
 Three shapes are read: the experiments repository's ``results.json`` (counts and id lists,
 including its older ``no_generation``/``with_logs``/``no_apply``/``install_fail`` lists),
 the harness run report (``resolved_ids``, ``unresolved_ids``, ``error_ids``,
-``empty_patch_ids``, ``incomplete_ids``, ``completed_ids``, ``submitted_ids``), and a folder
-of per-instance ``report.json`` files (``{instance_id: {"resolved": bool, ...}}``).
+``empty_patch_ids``, ``incomplete_ids``, ``completed_ids``, ``submitted_ids``, and from
+SWE-bench 5 ``infra_failure_ids``, ``ambiguous_failure_ids`` and ``failure_reasons``), and a
+folder of per-instance ``report.json`` files (``{instance_id: {"resolved": bool,
+"infra_failure": bool, "infra_failure_reason": str, ...}}``).
+
+Both report forms say the same of an instance: an infrastructure failure is ``infra_error``
+with its reason, and an instance the harness ran without leaving a readable report (an
+``error_ids`` entry; an instance folder with no or an unreadable ``report.json``) is
+``infra_error`` too.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from agent_evals.importers.reading import load_json
 from agent_evals.types import RunStatus
 
 EMPTY_PATCH = "empty patch"
+HARNESS_ERROR = "the evaluation harness left no readable report for this instance"
+INFRA_FAILURE = "the evaluation environment failed"
+# files the harness writes into an instance's log folder
+_INSTANCE_FILES = ("report.json", "run_instance.log")
 
 # id list -> status, lowest precedence first (a later list wins for an id in two lists)
 _ID_LISTS: tuple[tuple[str, RunStatus, str], ...] = (
@@ -34,9 +45,11 @@ _ID_LISTS: tuple[tuple[str, RunStatus, str], ...] = (
     ("reset_failed", "infra_error", "the evaluation environment failed to reset"),
     ("no_generation", "unresolved", EMPTY_PATCH),
     ("completed_ids", "unresolved", ""),
-    ("error_ids", "infra_error", "the evaluation harness failed on this instance"),
+    ("error_ids", "infra_error", HARNESS_ERROR),
     ("empty_patch_ids", "unresolved", EMPTY_PATCH),
+    ("ambiguous_failure_ids", "unresolved", ""),
     ("unresolved_ids", "unresolved", ""),
+    ("infra_failure_ids", "infra_error", INFRA_FAILURE),
     ("resolved", "resolved", ""),
     ("resolved_ids", "resolved", ""),
 )
@@ -77,6 +90,11 @@ def read_evaluation(path: Path) -> Evaluation:
 
 
 def _from_id_lists(path: Path, data: Mapping[str, Any]) -> dict[str, Outcome]:
+    reasons = data.get("failure_reasons") or {}
+    if not isinstance(reasons, dict):
+        raise ImportFormatError(
+            f"{path}: failure_reasons must be an object of instance id -> reason text"
+        )
     outcomes: dict[str, Outcome] = {}
     for key, status, detail in _ID_LISTS:
         ids = data.get(key)
@@ -85,21 +103,39 @@ def _from_id_lists(path: Path, data: Mapping[str, Any]) -> dict[str, Outcome]:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ImportFormatError(f"{path}: {key} must be a list of instance ids")
         for instance_id in ids:
-            outcomes[instance_id] = Outcome(status, detail or None)
+            text = _infra_detail(reasons.get(instance_id)) if detail == INFRA_FAILURE else detail
+            outcomes[instance_id] = Outcome(status, text or None)
     return outcomes
 
 
 def _reports(folder: Path) -> Iterator[tuple[str, Outcome]]:
-    for report in sorted(folder.rglob("report.json")):
-        instance_id = report.parent.name
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-            entry = data[instance_id] if instance_id in data else next(iter(data.values()))
-            resolved = entry["resolved"]
-        except (ValueError, KeyError, TypeError, StopIteration, AttributeError):
-            # what the SWE-bench harness itself counts as an error instance
-            yield instance_id, Outcome("infra_error", f"unreadable evaluation report {report}")
-            continue
-        if not isinstance(resolved, bool):
-            raise ImportFormatError(f"{report}: 'resolved' must be true or false, got {resolved!r}")
-        yield instance_id, Outcome("resolved" if resolved else "unresolved")
+    instances = {p.parent for name in _INSTANCE_FILES for p in folder.rglob(name) if p.is_file()}
+    for instance in sorted(instances):
+        yield instance.name, _report_outcome(instance / "report.json", instance.name)
+
+
+def _report_outcome(report: Path, instance_id: str) -> Outcome:
+    """One instance's outcome; no or an unreadable report is a harness error, as in the run
+    report's ``error_ids``."""
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        entry = data[instance_id] if instance_id in data else next(iter(data.values()))
+        resolved = entry["resolved"]
+        infra = entry.get("infra_failure", False)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration, AttributeError):
+        return Outcome("infra_error", HARNESS_ERROR)
+    for key, value in (("resolved", resolved), ("infra_failure", infra)):
+        if not isinstance(value, bool):
+            raise ImportFormatError(
+                f"{report}: {instance_id}.{key} must be true or false, got {value!r}; "
+                "fix the report or leave the instance's folder out of --results"
+            )
+    if resolved:
+        return Outcome("resolved")
+    if infra:
+        return Outcome("infra_error", _infra_detail(entry.get("infra_failure_reason")))
+    return Outcome("unresolved")
+
+
+def _infra_detail(reason: Any) -> str:
+    return f"{INFRA_FAILURE}: {reason}" if isinstance(reason, str) and reason else INFRA_FAILURE

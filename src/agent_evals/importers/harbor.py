@@ -4,8 +4,13 @@ A trial result holds ``task_name``, ``trial_name``, ``agent_info`` {``name``, ``
 ``agent_result`` {``n_input_tokens`` (cache included), ``n_cache_tokens``,
 ``n_output_tokens``, ``cost_usd``}, ``verifier_result`` {``rewards`` {``reward``}},
 ``exception_info`` {``exception_type``, ``exception_message``}, ``started_at`` and
-``finished_at``. A reward of 1 is resolved. Repeated trials of a task become its epochs, in
-the order they started. The job's own ``result.json`` (no ``trial_name``) is not a trial.
+``finished_at``; a multi-step trial has no ``agent_result`` of its own but ``step_results``,
+each with its ``agent_result`` and ``exception_info``, and its tokens are their sum. A reward
+from ``--score-threshold`` (default 1) up is resolved. An exception of the environment, the
+sandbox, the verifier or the provider (rate limit, connection, auth) is ``infra_error``; an
+exhausted context or output window is ``limit_exceeded``. Repeated trials of a task become its
+epochs, in the order they started. The job's own ``result.json`` (no ``trial_name``) is not a
+trial.
 """
 
 from __future__ import annotations
@@ -32,11 +37,22 @@ from agent_evals.importers.values import as_amount, as_count, as_text, as_time
 from agent_evals.records import RunRecord, TokenUsage
 from agent_evals.types import RunStatus
 
-# exception types of the harness and its environment, not of the agent's work
-_INFRA_EXCEPTIONS = ("Environment", "Verifier", "RewardFile", "AgentSetup", "Docker", "Cancelled")
+# exception types of the harness, its sandbox and the provider, not of the agent's work
+_INFRA_PREFIXES = (
+    "Environment", "Verifier", "RewardFile", "AgentSetup", "Docker", "Cancelled", "Sandbox",
+    "Daytona", "Modal", "Healthcheck", "Image", "Build",
+)  # fmt: skip
+_INFRA_NAMES = (
+    "RateLimit", "APIConnection", "ServiceUnavailable", "InternalServerError", "Authentication",
+    "PermissionDenied", "Sandbox", "Overloaded",
+)  # fmt: skip
+# what Harbor's environments say when a generic error is theirs (Docker raises RuntimeError)
+_INFRA_MESSAGES = ("docker compose command failed", "sandbox", "image build", "failed to build")
+_USAGE_KEYS = ("n_input_tokens", "n_cache_tokens", "n_output_tokens", "cost_usd")
 _EXCEPTIONS: dict[str, RunStatus] = {
     "AgentTimeoutError": "timeout",
     "ContextLengthExceededError": "limit_exceeded",
+    "ContextWindowExceededError": "limit_exceeded",
     "OutputLengthExceededError": "limit_exceeded",
 }
 
@@ -83,11 +99,11 @@ def _run(
     task: str, epoch: int, trial: _Trial, options: ImportOptions, slice_of: SliceOf
 ) -> RunRecord:
     data = trial.data
-    status, detail = _status(data)
+    status, detail = _status(data, options.score_threshold)
     info = data.get("agent_info")
     agent: Mapping[str, Any] = info if isinstance(info, dict) else {}
     ended = as_time(data.get("finished_at"), "finished_at")
-    tokens, cost = _usage(data.get("agent_result"))
+    tokens, cost = _usage(data)
     return imported_run(
         options,
         task,
@@ -105,38 +121,80 @@ def _run(
     )
 
 
-def _status(data: Mapping[str, Any]) -> tuple[RunStatus, str | None]:
+def _status(data: Mapping[str, Any], threshold: float) -> tuple[RunStatus, str | None]:
     verifier = data.get("verifier_result")
     rewards = verifier.get("rewards") if isinstance(verifier, dict) else None
     reward = as_amount(
         rewards.get("reward") if isinstance(rewards, dict) else None,
         "verifier_result.rewards.reward",
     )
-    if reward is not None and reward >= 1:
+    if reward is not None and reward >= threshold:
         return "resolved", None
-    error = data.get("exception_info")
-    if isinstance(error, dict):
+    error = _exception(data)
+    if error is not None:
         kind = str(error.get("exception_type") or "Exception")
         message = f"{kind}: {error.get('exception_message') or ''}".strip(": ")
-        if kind in _EXCEPTIONS:
-            return _EXCEPTIONS[kind], message
-        infra = any(kind.startswith(prefix) for prefix in _INFRA_EXCEPTIONS)
-        return ("infra_error" if infra else "agent_error"), message
+        return _exception_status(kind, message), message
     if reward is None:
         return "missing", "not verified"
     return "unresolved", None
 
 
-def _usage(result: Any) -> tuple[TokenUsage, float | None]:
-    if not isinstance(result, dict):
+def _exception(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The trial's exception, else the first of its steps'."""
+    error = data.get("exception_info")
+    if isinstance(error, dict):
+        return error
+    for step in _steps(data):
+        if isinstance(step.get("exception_info"), dict):
+            return step["exception_info"]  # type: ignore[no-any-return]
+    return None
+
+
+def _exception_status(kind: str, message: str) -> RunStatus:
+    if kind in _EXCEPTIONS:
+        return _EXCEPTIONS[kind]
+    if kind.startswith(_INFRA_PREFIXES) or any(name in kind for name in _INFRA_NAMES):
+        return "infra_error"
+    if any(text in message.lower() for text in _INFRA_MESSAGES):
+        return "infra_error"
+    return "agent_error"
+
+
+def _steps(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    steps = data.get("step_results")
+    return [step for step in steps if isinstance(step, dict)] if isinstance(steps, list) else []
+
+
+def _usage(data: Mapping[str, Any]) -> tuple[TokenUsage, float | None]:
+    """The trial's usage, or the sum over its steps (a multi-step trial has none of its own)."""
+    result = data.get("agent_result")
+    if isinstance(result, dict):
+        contexts: list[tuple[str, Mapping[str, Any]]] = [("agent_result", result)]
+    else:
+        contexts = [
+            (f"step_results[{i}].agent_result", step["agent_result"])
+            for i, step in enumerate(_steps(data))
+            if isinstance(step.get("agent_result"), dict)
+        ]
+    if not contexts:
         return TokenUsage(), None
-    prompt = as_count(result.get("n_input_tokens"), "agent_result.n_input_tokens")
-    cached = as_count(result.get("n_cache_tokens"), "agent_result.n_cache_tokens")
-    output = as_count(result.get("n_output_tokens"), "agent_result.n_output_tokens")
+    sums: dict[str, float | None] = dict.fromkeys(_USAGE_KEYS)
+    for where, context in contexts:
+        for key in _USAGE_KEYS:
+            read = as_amount if key == "cost_usd" else as_count
+            value = read(context.get(key), f"{where}.{key}")
+            if value is not None:
+                sums[key] = (sums[key] or 0) + value
+    prompt, cached, output, cost = (sums[key] for key in _USAGE_KEYS)
     # Harbor counts cached tokens inside the input; stored parts are disjoint
     fresh = prompt - cached if prompt is not None and cached is not None else prompt
-    tokens = TokenUsage(fresh, output, cached, None).with_total()
-    return tokens, as_amount(result.get("cost_usd"), "agent_result.cost_usd")
+    tokens = TokenUsage(_whole(fresh), _whole(output), _whole(cached), None).with_total()
+    return tokens, cost
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -1,9 +1,12 @@
-"""``inspect``: inspect_ai evaluation logs written as JSON (``inspect eval --log-format json``).
+"""``inspect``: inspect_ai evaluation logs: ``.eval`` (the default) and JSON logs.
 
-Each sample of ``samples`` is one run: ``id`` the task, ``epoch`` (1-based) the repeat,
-``scores`` the outcome (the first scorer, or the one named with ``--field resolved=SCORER``),
-``model_usage`` the tokens and cost, ``total_time`` the latency, ``error`` and ``limit`` how it
-stopped early. A value of ``C`` (correct), ``true`` or a number of at least 1 is resolved.
+A ``.eval`` log is a zip archive with one ``samples/<id>_epoch_<n>.json`` member per sample
+(zstd-compressed by current inspect_ai, which needs the ``inspect`` extra); a JSON log
+(``--log-format json``) has them in its ``samples`` list. Each sample is one run: ``id`` the
+task, ``epoch`` (1-based) the repeat, ``scores`` the outcome (the first scorer, or the one
+named with ``--field resolved=SCORER``), ``model_usage`` the tokens and cost, ``total_time``
+the latency, ``error`` and ``limit`` how it stopped early. A value of ``C`` (correct),
+``true`` or a number from ``--score-threshold`` (default 1) up is resolved.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent_evals.errors import UsageError
+from agent_evals.errors import ImportFormatError, UsageError
 from agent_evals.importers.base import (
     BadRecord,
     ImportOptions,
@@ -23,6 +26,7 @@ from agent_evals.importers.base import (
     reject_options,
     where,
 )
+from agent_evals.importers.eval_archive import LOG_SUFFIX, archive_samples
 from agent_evals.importers.reading import load_json
 from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import SliceOf, slice_rule
@@ -36,7 +40,7 @@ _CORRECT = ("C", "correct", "pass", "passed", "yes")
 
 @register("inspect")
 def import_inspect(paths: Sequence[Path], options: ImportOptions) -> Iterator[ImportUnit]:
-    """One unit per log file; folders are searched for *.json logs."""
+    """One unit per log file; folders are searched for *.eval and *.json logs."""
     reject_options(options, "inspect", "predictions", "results", "trajs")
     if set(options.fields) - {"resolved"}:
         raise UsageError("the inspect format reads only --field resolved=SCORER")
@@ -47,21 +51,49 @@ def import_inspect(paths: Sequence[Path], options: ImportOptions) -> Iterator[Im
 
 def _log_files(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
-        yield from sorted(path.rglob("*.json")) if path.is_dir() else [path]
+        if not path.is_dir():
+            yield path
+            continue
+        found = sorted(p for p in path.rglob("*") if p.suffix in (LOG_SUFFIX, ".json"))
+        if not found:
+            raise ImportFormatError(
+                f"{path}: no inspect_ai logs (*.eval or *.json) in this folder; give the "
+                "folder inspect wrote its logs to (--log-dir, ./logs by default)"
+            )
+        yield from found
 
 
 def _runs(path: Path, options: ImportOptions, slice_of: SliceOf) -> Iterator[RunRecord | BadRecord]:
-    log = load_json(path)
-    samples = log.get("samples") if isinstance(log, dict) else None
-    if not isinstance(samples, list):
-        yield BadRecord(str(path), "not an inspect_ai JSON log: no 'samples' list")
-        return
+    samples = archive_samples(path) if path.suffix == LOG_SUFFIX else _json_samples(path)
     scorer = options.fields.get("resolved")
-    for index, sample in enumerate(samples):
+    count = 0
+    for place, sample in samples:
+        if isinstance(sample, BadRecord):
+            yield sample
+            continue
+        count += 1
         try:
             yield _run(sample, options, slice_of, scorer)
         except RecordError as exc:
-            yield BadRecord(f"{where(path)}: samples[{index}]", str(exc))
+            yield BadRecord(place, str(exc))
+    if count == 0:
+        yield BadRecord(str(path), "no samples in this log: the eval finished none")
+
+
+def _json_samples(path: Path) -> Iterator[tuple[str, Any]]:
+    log = load_json(path)
+    samples = log.get("samples") if isinstance(log, dict) else None
+    if not isinstance(samples, list):
+        yield (
+            str(path),
+            BadRecord(
+                str(path),
+                "not an inspect_ai JSON log: no 'samples' list (a .eval log must be named *.eval)",
+            ),
+        )
+        return
+    for index, sample in enumerate(samples):
+        yield f"{where(path)}: samples[{index}]", sample
 
 
 def _run(sample: Any, options: ImportOptions, slice_of: SliceOf, scorer: str | None) -> RunRecord:
@@ -69,7 +101,7 @@ def _run(sample: Any, options: ImportOptions, slice_of: SliceOf, scorer: str | N
         raise RecordError("a sample must be an object")
     task_id = as_text(sample.get("id"), "id")
     metadata = sample.get("metadata") if isinstance(sample.get("metadata"), dict) else {}
-    status, detail = _status(sample, scorer)
+    status, detail = _status(sample, scorer, options.score_threshold)
     usage = _usage(sample.get("model_usage"))
     return imported_run(
         options,
@@ -87,7 +119,9 @@ def _run(sample: Any, options: ImportOptions, slice_of: SliceOf, scorer: str | N
     )
 
 
-def _status(sample: Mapping[str, Any], scorer: str | None) -> tuple[RunStatus, str | None]:
+def _status(
+    sample: Mapping[str, Any], scorer: str | None, threshold: float
+) -> tuple[RunStatus, str | None]:
     error = sample.get("error")
     if isinstance(error, dict):
         return "infra_error", str(error.get("message") or "sample error")
@@ -102,14 +136,14 @@ def _status(sample: Mapping[str, Any], scorer: str | None) -> tuple[RunStatus, s
     score = scores.get(name)
     if not isinstance(score, dict) or "value" not in score:
         raise RecordError(f"no score {name!r} (scores: {', '.join(scores)})")
-    return ("resolved" if _correct(score["value"], name) else "unresolved"), None
+    return ("resolved" if _correct(score["value"], name, threshold) else "unresolved"), None
 
 
-def _correct(value: Any, name: str) -> bool:
+def _correct(value: Any, name: str, threshold: float) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return value >= 1
+        return value >= threshold
     if isinstance(value, str):
         return value in _CORRECT
     raise RecordError(f"score {name!r} has value {value!r}; expected C/I, true/false or a number")

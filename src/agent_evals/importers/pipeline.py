@@ -32,7 +32,11 @@ class ImportRequest:
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import stored: runs per status and slice, and the records it skipped."""
+    """What an import stored: runs per status, slice and epoch, and the records it skipped.
+
+    ``written`` runs were stored: ``new`` of them added to the store, ``replaced`` the runs
+    of an earlier import with the same key (release, lane, task, epoch).
+    """
 
     format: str
     release: str
@@ -44,12 +48,17 @@ class ImportSummary:
     slices: dict[str, int]
     skipped: tuple[BadRecord, ...] = ()
     skipped_count: int = 0
+    new: int = 0
+    replaced: int = 0
+    epochs: dict[int, int] = field(default_factory=dict)
+    """Runs per epoch: ``{0: tasks, 1: tasks with a second run, ...}``."""
 
 
 @dataclass
 class _Tally:
     statuses: Counter[str] = field(default_factory=Counter)
     slices: Counter[str] = field(default_factory=Counter)
+    epochs: Counter[int] = field(default_factory=Counter)
     skipped: list[BadRecord] = field(default_factory=list)
     skipped_count: int = 0
 
@@ -63,12 +72,14 @@ def run_import(store: Store, request: ImportRequest) -> ImportSummary:
     importer = get_importer(request.format)
     total = _Tally()
     files: list[str] = []
-    written = 0
-    for unit in importer(request.paths, request.options):
+    written = new = 0
+    options = request.options
+    for unit in importer(request.paths, options):
         tally = _Tally()
-        rows = _accepted(unit, tally, skip_bad=request.options.skip_bad)
+        rows = _accepted(unit, tally, skip_bad=options.skip_bad)
         if unit.large and can_fork():
             rows = forked(rows, tally, partial(_merge, tally))
+        before = store.count_runs(options.release)
         written += store.write_columns(
             unit.columns,
             rows,
@@ -76,9 +87,9 @@ def run_import(store: Store, request: ImportRequest) -> ImportSummary:
             batch_size=request.batch_size,
             atomic=True,
         )
+        new += store.count_runs(options.release) - before
         files.append(unit.name)
         _merge(total, tally)
-    options = request.options
     return ImportSummary(
         format=request.format,
         release=options.release,
@@ -90,6 +101,9 @@ def run_import(store: Store, request: ImportRequest) -> ImportSummary:
         slices=dict(sorted(total.slices.items())),
         skipped=tuple(total.skipped),
         skipped_count=total.skipped_count,
+        new=new,
+        replaced=written - new,
+        epochs=dict(sorted(total.epochs.items())),
     )
 
 
@@ -97,7 +111,8 @@ def _accepted(unit: ImportUnit, tally: _Tally, *, skip_bad: bool) -> Iterator[Ro
     """The unit's good rows, counted; a bad record raises, or is set aside with skip_bad."""
     status_at = _index(unit.columns, "status")
     slice_at = _index(unit.columns, "slice")
-    statuses, slices = tally.statuses, tally.slices
+    epoch_at = _index(unit.columns, "epoch")
+    statuses, slices, epochs = tally.statuses, tally.slices, tally.epochs
     for row in unit.rows:
         if isinstance(row, BadRecord):
             if not skip_bad:
@@ -108,6 +123,7 @@ def _accepted(unit: ImportUnit, tally: _Tally, *, skip_bad: bool) -> Iterator[Ro
             continue
         statuses[row[status_at]] += 1
         slices[row[slice_at]] += 1
+        epochs[row[epoch_at]] += 1
         yield row
 
 
@@ -120,6 +136,7 @@ def _index(columns: Sequence[str], name: str) -> int:
 def _merge(total: _Tally, tally: _Tally) -> None:
     total.statuses.update(tally.statuses)
     total.slices.update(tally.slices)
+    total.epochs.update(tally.epochs)
     room = SKIPPED_KEPT - len(total.skipped)
     total.skipped.extend(tally.skipped[:room])
     total.skipped_count += tally.skipped_count

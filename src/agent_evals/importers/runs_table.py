@@ -3,12 +3,18 @@
 Each run field is read from the first of its usual column names that a record has, or from
 the column named with ``--field run_field=source_field``. This is the bulk path: records go
 straight to row tuples, and only the columns the table has are written per row.
+
+A table without an epoch column numbers the repeats of a task in file order (one row per
+trial, as benchmark harnesses export them): the first row of a task is epoch 0, the next 1.
+With an epoch column, a task and epoch given twice is a malformed record. In a JSON object
+keyed by task id, a boolean value is the outcome and a number a score, resolved from
+``--score-threshold`` up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
@@ -28,7 +34,7 @@ from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import SliceOf, slice_rule
 from agent_evals.importers.values import as_amount, as_count, as_flag, as_text, as_time
 from agent_evals.records import HARNESS_VERSION
-from agent_evals.store.runs import task_key
+from agent_evals.store.runs import RUN_COLUMNS, task_key
 from agent_evals.types import RUN_STATUSES
 
 # run field -> the source columns tried, in order
@@ -79,6 +85,8 @@ _OPTIONAL = {
     "detail": "detail",
 }
 _PEEK = 1000
+# explicit epochs below this are remembered as bits of one int per task
+_EPOCH_BITS = 4096
 # from this size a table is read in a separate process while its rows are written
 LARGE_FILE_BYTES = 32 * 2**20
 _INF = float("inf")
@@ -122,8 +130,11 @@ def _table_unit(
     head = list(islice(records, _PEEK))
     present = _present_fields(head, aliases) | {f for f in options.fields}
     columns = tuple(c for c in _ROW if c in _ALWAYS or _OPTIONAL[c] in present)
-    converter = _Converter(path, aliases, slice_of, columns)
-    constants: dict[str, Any] = {
+    numbered = "epoch" not in present
+    converter = _Converter(path, aliases, slice_of, columns, numbered, options.score_threshold)
+    # every run column the rows do not carry is shared: these values, else unknown
+    constants: dict[str, Any] = dict.fromkeys(c for c in RUN_COLUMNS if c not in columns)
+    constants |= {
         "release": options.release,
         "lane": options.lane,
         "model": options.model,
@@ -133,11 +144,7 @@ def _table_unit(
         "policy_violation_count": 0,
         "policy_violations": [],
         "harness_version": HARNESS_VERSION,
-        "agent": None,
-        "agent_version": None,
-        "task_hash": None,
     }
-    constants.update({c: None for c in _ROW if c not in columns})
     rows = converter.rows(chain(head, records))
     large = path.stat().st_size >= LARGE_FILE_BYTES
     return ImportUnit(str(path), columns, rows, constants, large=large)
@@ -153,12 +160,20 @@ def _present_fields(head: Iterable[SourceRecord], aliases: dict[str, tuple[str, 
 
 @dataclass
 class _Converter:
-    """Turns table records into row tuples of ``columns``; remembers a plan per key layout."""
+    """Turns table records into row tuples of ``columns``; remembers a plan per key layout.
+
+    ``numbered``: the table has no epoch column, so repeats of a task are numbered in order.
+    """
 
     path: Path
     aliases: dict[str, tuple[str, ...]]
     slice_of: SliceOf
     columns: tuple[str, ...]
+    numbered: bool
+    threshold: float
+    # task -> next epoch (numbered), or -> a bit per epoch already given (explicit)
+    _seen: dict[str, int] = field(default_factory=dict)
+    _far: set[tuple[str, int]] = field(default_factory=set)
 
     def rows(self, records: Iterable[SourceRecord]) -> Iterator[Row | BadRecord]:
         plans: dict[tuple[str, ...], tuple[str | None, ...]] = {}
@@ -169,25 +184,74 @@ class _Converter:
             data = record.data
             try:
                 if type(data) is not dict:
-                    raise RecordError(_not_a_record(data))
-                layout = tuple(data)
-                plan = plans.get(layout)
-                if plan is None:
-                    plan = plans[layout] = self._plan(data, allowed)
-                row = self._row(record, plan)
+                    row = self._scalar_row(record)
+                else:
+                    layout = tuple(data)
+                    plan = plans.get(layout)
+                    if plan is None:
+                        plan = plans[layout] = self._plan(data, allowed)
+                    row = self._row(record, plan)
                 yield row if core_only else pick(row if len(row) > len(_CORE) else row + _NONE)
             except RecordError as exc:
-                yield BadRecord(f"{self.path}:{record.line}", str(exc))
+                key = f" (task {record.key!r})" if record.key is not None else ""
+                yield BadRecord(f"{self.path}:{record.line}{key}", str(exc))
 
     def _plan(self, data: dict[str, Any], allowed: frozenset[str]) -> tuple[str | None, ...]:
         plan = tuple(next((c for c in self.aliases[f] if c in data), None) for f in _FIELDS)
-        for column, field in _OPTIONAL.items():
-            if column not in allowed and plan[_FIELDS.index(field)] is not None:
+        late = [field for column, field in _OPTIONAL.items() if column not in allowed]
+        if self.numbered:
+            late.append("epoch")
+        for field_name in late:
+            if plan[_FIELDS.index(field_name)] is not None:
                 raise RecordError(
-                    f"field {field!r} first appears after the first {_PEEK} records; put it "
-                    f"in the first records, or name it with --field {field}={field}"
+                    f"field {field_name!r} first appears after the first {_PEEK} records; put "
+                    f"it in the first records, or name it with --field {field_name}={field_name}"
                 )
         return plan
+
+    def _epoch(self, task: str, given: Any, column: str | None) -> int:
+        """The run's epoch: the next one of its task, or the one given (each given once)."""
+        seen = self._seen
+        if self.numbered:
+            epoch = seen.get(task, 0)
+            seen[task] = epoch + 1
+            return epoch
+        if given is None:
+            epoch = 0
+        elif type(given) is int and given >= 0:
+            epoch = given
+        else:
+            epoch = _count(given, column) or 0
+        if epoch < _EPOCH_BITS:
+            mask, bit = seen.get(task, 0), 1 << epoch
+            if mask & bit:
+                raise RecordError(_twice(task, epoch))
+            seen[task] = mask | bit
+        elif (task, epoch) in self._far:
+            raise RecordError(_twice(task, epoch))
+        else:
+            self._far.add((task, epoch))
+        return epoch
+
+    def _scalar_row(self, record: SourceRecord) -> Row:
+        """A value of an object keyed by task: true/false resolved, or a number a score."""
+        data, task = record.data, record.key
+        if task is None or type(data) not in (bool, int, float):
+            raise RecordError(_not_a_record(data))
+        if type(data) is bool:
+            resolved = bool(data)
+        else:
+            resolved = (as_amount(data, f"score of {task!r}") or 0.0) >= self.threshold
+        values = {
+            "task_id": task,
+            "task_key": task_key(task),
+            "slice": self.slice_of(task, None),
+            "status": "resolved" if resolved else "unresolved",
+            "token_source": "missing",
+            "cost_source": "missing",
+            "epoch": self._epoch(task, None, None),
+        }
+        return tuple(values.get(column) for column in _CORE)
 
     def _row(self, record: SourceRecord, plan: tuple[str | None, ...]) -> Row:
         # The hot path of a bulk import: each value is checked inline when it is already of
@@ -218,21 +282,22 @@ class _Converter:
             v if (v := get(k_calls)) is None or (type(v) is int and v >= 0) else _count(v, k_calls)
         )
         comments = v if (v := get(k_rc)) is None or (type(v) is int and v >= 0) else _count(v, k_rc)
-        epoch = (
-            0
-            if (v := get(k_epoch)) is None
-            else (v if type(v) is int and v >= 0 else _count(v, k_epoch) or 0)
-        )
         cache_read = as_count(get(k_cr), "cache_read_tokens") if k_cr else None
         cache_write = as_count(get(k_cw), "cache_write_tokens") if k_cw else None
         if total is None and not v_in is v_out is cache_read is cache_write is None:
             total = (v_in or 0) + (v_out or 0) + (cache_read or 0) + (cache_write or 0)
+        slice_name = self.slice_of(task, data)
+        status = _status(get(k_status), get(k_resolved), k_status or k_resolved)
+        review_source = _review_source(get(k_rs), comments)
+        extra = _optional_values(get, *optional) if any(optional) else None
+        # numbered last, so that a record refused above takes no epoch
+        epoch = self._epoch(task, get(k_epoch) if k_epoch else None, k_epoch)
         core = (
             task,
             task_key(task),
-            self.slice_of(task, data),
+            slice_name,
             epoch,
-            _status(get(k_status), get(k_resolved), k_status or k_resolved),
+            status,
             v_in,
             v_out,
             cache_read,
@@ -244,11 +309,9 @@ class _Converter:
             latency,
             calls,
             comments,
-            _review_source(get(k_rs), comments),
+            review_source,
         )
-        if not any(optional):
-            return core
-        return core + _optional_values(get, *optional)
+        return core if extra is None else core + extra
 
 
 def _optional_values(get: Any, *keys: str | None) -> Row:
@@ -302,4 +365,14 @@ def _review_source(value: Any, comments: int | None) -> str | None:
 def _not_a_record(data: Any) -> str:
     if isinstance(data, Unreadable):
         return data.message
-    return f"expected an object of run fields, got {type(data).__name__}"
+    return (
+        f"expected an object of run fields, got {type(data).__name__}; a JSON object keyed "
+        "by task id may also give each task true/false (resolved) or a number (a score)"
+    )
+
+
+def _twice(task: str, epoch: int) -> str:
+    return (
+        f"task {task!r} epoch {epoch} appears twice in this file; give each repeat its own "
+        "epoch, or leave out the epoch column to number repeats in file order"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -13,11 +12,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from agent_evals.errors import UsageError
-from agent_evals.yaml_errors import yaml_syntax_error
+from agent_evals.validation import validate_model, yaml_syntax_error
 
 ANY = "*"
 DONE_REPLY = "Done."
@@ -69,20 +68,12 @@ class _DefaultsIn(_CamelModel):
 
 class _ModelIn(_CamelModel):
     tasks: dict[str, list[_TurnIn]] = Field(default_factory=dict)
+    match: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
 
 
 class _ScriptIn(_CamelModel):
     defaults: _DefaultsIn = Field(default_factory=_DefaultsIn)
     models: dict[str, _ModelIn] = Field(default_factory=dict)
-
-
-_KNOWN_KEYS = sorted(
-    {
-        (info.alias or name)
-        for model in (_UsageIn, _ToolCallIn, _TurnIn, _DefaultsIn, _ModelIn, _ScriptIn)
-        for name, info in model.model_fields.items()
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +125,7 @@ class Script:
     turns: Mapping[tuple[str, str], tuple[Turn, ...]] = field(default_factory=dict)
     default_usage: Usage | None = None
     default_delay_ms: int = 0
+    matches: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @cached_property
     def done(self) -> Turn:
@@ -150,16 +142,27 @@ class Script:
         """The exact model names the script answers for (wildcards left out)."""
         return tuple(sorted({model for model, _ in self.turns if model != ANY}))
 
-    def turn(self, model: str, task_id: str | None, index: int) -> Turn:
-        """The answer for ``index``-th turn: exact names first, then ``*``, then "Done."."""
+    def matched_task(self, model: str, prompt: str) -> str | None:
+        """The first task (of this model, then of ``*``) whose ``match`` text is in the prompt."""
+        for name in (model, ANY):
+            for text, task in self.matches.get(name, ()):
+                if text in prompt:
+                    return task
+        return None
+
+    def task_turns(self, model: str, task_id: str | None) -> tuple[Turn, ...]:
+        """The turns scripted for a model and task: exact names first, then ``*``."""
         task = task_id or ANY
         for key in ((model, task), (model, ANY), (ANY, task), (ANY, ANY)):
             turns = self.turns.get(key)
             if turns is not None:
-                if 0 <= index < len(turns):
-                    return turns[index]
-                break
-        return self.done
+                return turns
+        return ()
+
+    def turn(self, model: str, task_id: str | None, index: int) -> Turn:
+        """The answer for ``index``-th turn, or "Done." past the scripted ones."""
+        turns = self.task_turns(model, task_id)
+        return turns[index] if 0 <= index < len(turns) else self.done
 
     @staticmethod
     def usage_for(turn: Turn, prompt_chars: int) -> Usage:
@@ -181,11 +184,7 @@ def parse_script(data: Any, where: str = "<script>") -> Script:
         data = {}
     if not isinstance(data, dict):
         raise UsageError(f"{where}: expected a mapping with 'defaults' and 'models' keys")
-    try:
-        parsed = _ScriptIn.model_validate(data)
-    except ValidationError as exc:
-        raise UsageError("\n".join(_explain(exc, where))) from None
-    return _index(parsed)
+    return _index(validate_model(_ScriptIn, data, where, UsageError))
 
 
 def load_script(path: str | Path) -> Script:
@@ -204,21 +203,6 @@ def load_script(path: str | Path) -> Script:
     return parse_script(data, str(path))
 
 
-def _explain(exc: ValidationError, where: str) -> list[str]:
-    messages = []
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        if error["type"] == "extra_forbidden":
-            hint = difflib.get_close_matches(str(error["loc"][-1]), _KNOWN_KEYS, n=1)
-            detail = f"unknown key; did you mean '{hint[0]}'?" if hint else "unknown key"
-        elif error["type"] == "missing":
-            detail = "is required but missing; add it"
-        else:
-            detail = f"{error.get('input')!r} is not allowed: {error['msg']}"
-        messages.append(f"{where}: {key}: {detail}")
-    return messages
-
-
 def _index(parsed: _ScriptIn) -> Script:
     default_usage = _usage(parsed.defaults.usage)
     default_delay = parsed.defaults.delay_ms
@@ -227,7 +211,12 @@ def _index(parsed: _ScriptIn) -> Script:
         for model, model_in in parsed.models.items()
         for task, task_turns in model_in.tasks.items()
     }
-    return Script(turns=turns, default_usage=default_usage, default_delay_ms=default_delay)
+    matches = {
+        model: tuple((text, task) for task, text in model_in.match.items())
+        for model, model_in in parsed.models.items()
+        if model_in.match
+    }
+    return Script(turns, default_usage, default_delay, matches)
 
 
 def _turn(turn: _TurnIn, default_usage: Usage | None, default_delay: int) -> Turn:

@@ -6,45 +6,10 @@ import hashlib
 from typing import Any
 
 from agent_evals.records import DiffStats, PolicyViolation, RunRecord, TokenUsage
+from agent_evals.store import schema
 
-RUN_COLUMNS: tuple[str, ...] = (
-    "release",
-    "task_id",
-    "task_key",
-    "slice",
-    "lane",
-    "model",
-    "epoch",
-    "source",
-    "status",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "total_tokens",
-    "token_source",
-    "cost_usd",
-    "cost_source",
-    "latency_s",
-    "files_changed",
-    "lines_added",
-    "lines_removed",
-    "diff_lines",
-    "out_of_scope_count",
-    "out_of_scope_files",
-    "policy_violation_count",
-    "policy_violations",
-    "review_comments",
-    "review_source",
-    "api_calls",
-    "started_at",
-    "ended_at",
-    "task_hash",
-    "agent",
-    "agent_version",
-    "harness_version",
-    "detail",
-)
+# Every stored column of a run but the row id, in table order: the one list of them.
+RUN_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.runs.columns if not c.primary_key)
 
 
 def task_key(task_id: str) -> int:

@@ -1,35 +1,33 @@
-"""The run store: SQLAlchemy over SQLite (embedded default) or PostgreSQL (teams)."""
+"""The run store's façade: SQLAlchemy over SQLite (embedded default) or PostgreSQL (teams).
+
+The package's queries all live in this folder; the rooms above call ``Store`` and never see
+its engine. Release state and the audit log have their own modules, as do the scorecard's
+columnar read and the record reads.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    create_engine,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from agent_evals.errors import ConflictError, StoreError
+from agent_evals.errors import StoreError
 from agent_evals.records import RunRecord
-from agent_evals.store import schema
+from agent_evals.store import audit_log, columnar, queries, release_state, schema
+from agent_evals.store.audit_log import AuditEntry, WaiverEntry
 from agent_evals.store.bulk import RunUpsert, iter_batches
-from agent_evals.store.runs import RUN_COLUMNS, record_to_row, row_to_record
+from agent_evals.store.columnar import PackedRuns
+from agent_evals.store.queries import LaneOverlap
+from agent_evals.store.release_state import ReleaseState
+from agent_evals.store.runs import RUN_COLUMNS, record_to_row
+from agent_evals.types import RunSource
 
 DEFAULT_DB_DIR = ".agent-evals"
 DEFAULT_DB_FILE = "agent-evals.db"
@@ -39,49 +37,6 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{path}"
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One line of the append-only decision log."""
-
-    release: str
-    at: datetime
-    actor: str
-    action: str
-    stage: str | None
-    share: float | None
-    reasons: tuple[str, ...]
-    evidence: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class WaiverEntry:
-    """A recorded justification waiving a gate."""
-
-    release: str
-    gate: str
-    slice: str | None
-    reason: str
-    by: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class ReleaseState:
-    """Where a release stands; changed only by compare-and-set on ``version``."""
-
-    release: str
-    stage: str
-    share: float
-    frozen: bool
-    data: dict[str, Any]
-    version: int
-    updated_at: datetime
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Store:
@@ -170,35 +125,43 @@ class Store:
         source: str | None = None,
     ) -> list[RunRecord]:
         """Stored runs of a release, optionally of one lane, slice or source."""
-        query = select(schema.runs).where(schema.runs.c.release == release)
-        if lane:
-            query = query.where(schema.runs.c.lane == lane)
-        if slice:
-            query = query.where(schema.runs.c.slice == slice)
-        if source:
-            query = query.where(schema.runs.c.source == source)
-        with self.engine.connect() as conn:
-            return [row_to_record(r) for r in conn.execute(query.order_by(schema.runs.c.id))]
+        return queries.read_runs(self.engine, release, lane=lane, slice=slice, source=source)
 
     def count_runs(self, release: str | None = None) -> int:
         """How many runs are stored (for one release, or all)."""
-        query = select(func.count()).select_from(schema.runs)
-        if release:
-            query = query.where(schema.runs.c.release == release)
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+        return queries.count_runs(self.engine, release)
 
     def releases(self) -> list[str]:
         """Every release that has stored runs."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(schema.runs.c.release).distinct())
-            return sorted(r[0] for r in rows)
+        return queries.releases(self.engine)
+
+    def latest_run(self, release: str, task_id: str, *, source: RunSource) -> RunRecord | None:
+        """A task's stored run of ``source`` with the highest epoch, or ``None``."""
+        return queries.latest_run(self.engine, release, task_id, source)
+
+    def lane_overlap(self, release: str) -> LaneOverlap:
+        """Count the release's tasks by which lanes have runs of them."""
+        return queries.lane_overlap(self.engine, release)
+
+    def packed_runs(
+        self,
+        release: str,
+        *,
+        slices: Sequence[str] | None = None,
+        sources: Sequence[RunSource] | None = None,
+        order: Sequence[str] = (),
+    ) -> PackedRuns:
+        """A release's runs as packed rows for the scorecard (see ``columnar``); without
+        ``slices``, every stored slice, ``order`` first."""
+        return columnar.fetch_packed_runs(
+            self.engine, self.sqlite_path, release, slices=slices, sources=sources, order=order
+        )
 
     # tasks --------------------------------------------------------------------------------
 
     def upsert_tasks(self, rows: Iterable[tuple[str, str, str, str | None]]) -> None:
         """Record (slice, task id, content hash, risk) for each task."""
-        now = _now()
+        now = datetime.now(UTC)
         values = [
             {"slice": s, "task_id": t, "content_hash": h, "risk": r, "updated_at": now}
             for s, t, h, r in rows
@@ -226,102 +189,29 @@ class Store:
 
     def append_audit(self, entry: AuditEntry) -> None:
         """Append one decision to the audit log (never updated or deleted)."""
-        with self.engine.begin() as conn:
-            _insert_audit(conn, entry)
+        audit_log.append_audit(self.engine, entry)
 
     def audit(self, release: str) -> list[AuditEntry]:
         """The audit log of a release, oldest first."""
-        t = schema.audit_log
-        query = select(t).where(t.c.release == release).order_by(t.c.id)
-        with self.engine.connect() as conn:
-            return [
-                AuditEntry(
-                    r.release,
-                    _aware(r.at),
-                    r.actor,
-                    r.action,
-                    r.stage,
-                    r.share,
-                    tuple(r.reasons),
-                    dict(r.evidence),
-                )
-                for r in conn.execute(query)
-            ]
+        return audit_log.read_audit(self.engine, release)
 
     def add_waiver(self, waiver: WaiverEntry) -> None:
         """Record a waiver and its audit line in one transaction."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(schema.waivers).values(
-                    release=waiver.release,
-                    gate=waiver.gate,
-                    slice=waiver.slice,
-                    reason=waiver.reason,
-                    by=waiver.by,
-                    at=waiver.at,
-                )
-            )
-            _insert_audit(
-                conn,
-                AuditEntry(
-                    release=waiver.release,
-                    at=waiver.at,
-                    actor=waiver.by,
-                    action="waiver",
-                    stage=None,
-                    share=None,
-                    reasons=(f"{waiver.gate} gate waived: {waiver.reason}",),
-                    evidence={"gate": waiver.gate, "slice": waiver.slice},
-                ),
-            )
+        audit_log.add_waiver(self.engine, waiver)
 
     def waivers(self, release: str) -> list[WaiverEntry]:
         """Waivers recorded for a release, oldest first."""
-        t = schema.waivers
-        query = select(t).where(t.c.release == release).order_by(t.c.id)
-        with self.engine.connect() as conn:
-            return [
-                WaiverEntry(r.release, r.gate, r.slice, r.reason, r.by, _aware(r.at))
-                for r in conn.execute(query)
-            ]
+        return audit_log.read_waivers(self.engine, release)
 
     # release state ------------------------------------------------------------------------
 
     def read_state(self, release: str) -> ReleaseState | None:
         """The stored state of a release, or ``None`` before it starts."""
-        t = schema.release_state
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t).where(t.c.release == release)).first()
-        if row is None:
-            return None
-        return ReleaseState(
-            row.release,
-            row.stage,
-            row.share,
-            row.frozen,
-            dict(row.data),
-            row.version,
-            _aware(row.updated_at),
-        )
+        return release_state.read_state(self.engine, release)
 
     def create_state(self, release: str, stage: str, share: float, data: dict[str, Any]) -> None:
         """Create a release's state at version 1; fails if it exists already."""
-        t = schema.release_state
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(t).values(
-                        release=release,
-                        stage=stage,
-                        share=share,
-                        frozen=False,
-                        data=data,
-                        version=1,
-                        updated_at=_now(),
-                    )
-                )
-        except SQLAlchemyError as exc:
-            raise ConflictError(f"release {release!r} was started already") from exc
+        release_state.create_state(self.engine, release, stage, share, data)
 
     def compare_and_set_state(
         self,
@@ -332,23 +222,9 @@ class Store:
         **values: Any,
     ) -> ReleaseState:
         """Change the state only if nobody changed it since ``expected_version``."""
-        t = schema.release_state
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(t)
-                .where(t.c.release == release, t.c.version == expected_version)
-                .values(**values, version=expected_version + 1, updated_at=_now())
-            )
-            if result.rowcount != 1:
-                raise ConflictError(
-                    f"release {release!r} changed since version {expected_version} "
-                    "(another process acted first); check 'agent-evals canary status' and retry"
-                )
-            if audit is not None:
-                _insert_audit(conn, audit)
-        state = self.read_state(release)
-        assert state is not None  # the update above just matched it
-        return state
+        return release_state.compare_and_set_state(
+            self.engine, release, expected_version, audit, values
+        )
 
 
 # A human review covers a run of its own epoch first, else every epoch; the newest one wins.
@@ -368,25 +244,6 @@ def _apply_human_reviews(conn: Connection) -> None:
     """Human counts take precedence over automatic ones, for runs written at any time."""
     if conn.execute(select(schema.reviews.c.id).limit(1)).first() is not None:
         conn.execute(_APPLY_HUMAN_REVIEWS)
-
-
-def _insert_audit(conn: Connection, entry: AuditEntry) -> None:
-    conn.execute(
-        insert(schema.audit_log).values(
-            release=entry.release,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            stage=entry.stage,
-            share=entry.share,
-            reasons=list(entry.reasons),
-            evidence=entry.evidence,
-        )
-    )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _safe(url: str) -> str:

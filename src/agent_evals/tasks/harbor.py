@@ -12,13 +12,15 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent_evals.errors import TaskError
-from agent_evals.tasks.loading import HARBOR_FILE, read_instruction, task_hash
+from agent_evals.tasks.folders import HARBOR_FILE, read_instruction
+from agent_evals.tasks.hashing import task_hash
 from agent_evals.tasks.models import Policy, Task
 from agent_evals.tasks.repo_policy import snapshot_policy
 from agent_evals.types import RISKS, Risk
+from agent_evals.validation import validate_model
 
 VERIFY_COMMAND = ("bash", "tests/test.sh")
 CONTAINER_FILES = ("Dockerfile", "docker-compose.yaml", "docker-compose.yml", ".dockerignore")
@@ -70,13 +72,9 @@ def load_harbor_task(directory: Path) -> Task:
 def _read(path: Path) -> _HarborToml:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return _HarborToml.model_validate(data)
     except tomllib.TOMLDecodeError as exc:
         raise TaskError(f"{path}: TOML syntax error: {exc}; fix the TOML") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise TaskError(f"{path}: {key}: {first['msg']}") from None
+    return validate_model(_HarborToml, data, str(path), TaskError)
 
 
 def _workspace_source(directory: Path) -> tuple[Path | None, tuple[str, ...]]:

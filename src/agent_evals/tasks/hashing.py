@@ -54,3 +54,11 @@ def hash_files(files: Iterable[tuple[str, Path]], extra: Iterable[str] = ()) -> 
 def hash_folder(root: Path, exclude: Iterable[str] = (), extra: Iterable[str] = ()) -> str:
     """The content hash of every file under ``root`` (plus ``extra`` strings)."""
     return hash_files(iter_files(root, exclude), extra)
+
+
+def task_hash(directory: Path, snapshot: Path | None, tree: str | None = None) -> str:
+    """sha256 over the task folder's files, the snapshot's files and a git tree id."""
+    files = list(iter_files(directory))
+    if snapshot is not None and not snapshot.is_relative_to(directory):
+        files += [(f"@snapshot/{rel}", p) for rel, p in iter_files(snapshot)]
+    return hash_files(files, [tree] if tree else [])

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import subprocess
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from agent_evals.errors import TaskError
-from agent_evals.tasks.hashing import hash_files, iter_files
+from agent_evals.tasks.folders import HARBOR_FILE, TASK_FILE, read_instruction
+from agent_evals.tasks.harbor import load_harbor_task
+from agent_evals.tasks.hashing import task_hash
 from agent_evals.tasks.models import Policy, Task, TaskSpec
 from agent_evals.tasks.repo_policy import git_policy, snapshot_policy
-from agent_evals.yaml_errors import yaml_syntax_error
-
-TASK_FILE = "task.yaml"
-INSTRUCTION_FILE = "instruction.md"
-HARBOR_FILE = "task.toml"
+from agent_evals.validation import validate_model, yaml_syntax_error
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def is_task_folder(path: Path) -> bool:
-    """Whether a folder holds a task (``task.yaml`` or Harbor's ``task.toml``)."""
-    return (path / TASK_FILE).is_file() or (path / HARBOR_FILE).is_file()
 
 
 def load_task(directory: str | Path) -> Task:
@@ -34,8 +26,6 @@ def load_task(directory: str | Path) -> Task:
     if (directory / TASK_FILE).is_file():
         return _load_own(directory)
     if (directory / HARBOR_FILE).is_file():
-        from agent_evals.tasks.harbor import load_harbor_task
-
         return load_harbor_task(directory)
     raise TaskError(
         f"{directory}: not a task folder; add a {TASK_FILE} (or a Harbor {HARBOR_FILE})"
@@ -71,14 +61,6 @@ def _load_own(directory: Path) -> Task:
         verify_timeout_s=spec.verify.timeout_seconds or spec.timeouts.verify_seconds,
         lint_command=spec.review.lint_command,
     )
-
-
-def read_instruction(directory: Path, where: Path) -> str:
-    """The text of ``instruction.md``; an error when neither it nor ``instruction`` exists."""
-    path = directory / INSTRUCTION_FILE
-    if not path.is_file():
-        raise TaskError(f"{where}: no instruction; set 'instruction' or add {INSTRUCTION_FILE}")
-    return path.read_text(encoding="utf-8")
 
 
 def _repo_source(
@@ -119,19 +101,11 @@ def _git(repo: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def task_hash(directory: Path, snapshot: Path | None, tree: str | None = None) -> str:
-    """sha256 over the task folder's files, the snapshot's files and a git tree id."""
-    files = list(iter_files(directory))
-    if snapshot is not None and not snapshot.is_relative_to(directory):
-        files += [(f"@snapshot/{rel}", p) for rel, p in iter_files(snapshot)]
-    return hash_files(files, [tree] if tree else [])
-
-
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise TaskError(f"{yaml_syntax_error(exc, str(path))}; fix the YAML") from None
+        raise TaskError(yaml_syntax_error(exc, str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TaskError(f"{path}: cannot read the task file: {exc}") from None
 
@@ -140,31 +114,4 @@ def parse_model(model: type[M], data: Any, where: Path) -> M:
     """Validate ``data`` as ``model``; errors name the file, the key, the value and the fix."""
     if not isinstance(data, dict):
         raise TaskError(f"{where}: expected a mapping of task keys")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{where}: {_describe(model, e)}" for e in exc.errors()]
-        raise TaskError("\n".join(lines)) from None
-
-
-def _describe(model: type[BaseModel], error: Any) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        known = _keys_at(model, [str(p) for p in error["loc"][:-1]])
-        hint = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-        guess = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"{loc}: unknown key{guess} (allowed here: {', '.join(sorted(known))})"
-    if error["type"] == "missing":
-        return f"{loc}: is required but missing; add it"
-    return f"{loc}: {error.get('input')!r} is not allowed: {error['msg']}"
-
-
-def _keys_at(model: type[BaseModel], path: list[str]) -> list[str]:
-    current: Any = model
-    for part in path:
-        fields = {f.alias or n: f for n, f in current.model_fields.items()}
-        annotation = fields[part].annotation if part in fields else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        current = annotation
-    return [f.alias or n for n, f in current.model_fields.items()]
+    return validate_model(model, data, str(where), TaskError)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from agent_evals.errors import TaskError
 from agent_evals.tasks.models import Policy, PolicySpec
+from agent_evals.validation import validation_problems
 
 INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
 _BLOCK = re.compile(r"^```agent-evals-policy[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -20,17 +21,23 @@ def parse_policy_blocks(text: str, where: str) -> Policy:
     """The policy of every ``agent-evals-policy`` block in a Markdown text, merged."""
     policy = Policy()
     for match in _BLOCK.finditer(text):
-        try:
-            data = yaml.safe_load(match.group(1)) or {}
-            spec = PolicySpec.model_validate(data)
-        except (yaml.YAMLError, ValidationError) as exc:
-            raise TaskError(
-                f"{where}: the agent-evals-policy block is invalid: {exc}; "
-                "use the keys of a task's 'policy' section (forbiddenPaths, maxFilesChanged, "
-                "noDependencyChanges, requiredTestCommand)"
-            ) from None
-        policy = policy.merged(Policy.from_spec(spec))
+        policy = policy.merged(Policy.from_spec(_block_spec(match.group(1), where)))
     return policy
+
+
+def _block_spec(block: str, where: str) -> PolicySpec:
+    try:
+        data = yaml.safe_load(block) or {}
+        return PolicySpec.model_validate(data)
+    except yaml.YAMLError as exc:
+        problem = str(exc)
+    except ValidationError as exc:
+        problem = "; ".join(f"{p.key}: {p.detail}" for p in validation_problems(exc, PolicySpec))
+    raise TaskError(
+        f"{where}: the agent-evals-policy block is invalid: {problem}; "
+        "use the keys of a task's 'policy' section (forbiddenPaths, maxFilesChanged, "
+        "noDependencyChanges, requiredTestCommand)"
+    )
 
 
 def snapshot_policy(snapshot: Path) -> Policy:

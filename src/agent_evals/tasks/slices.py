@@ -7,7 +7,8 @@ from pathlib import Path
 
 from agent_evals.config import LoadedConfig
 from agent_evals.errors import TaskError, UsageError
-from agent_evals.tasks.loading import is_task_folder, load_task
+from agent_evals.tasks.folders import is_task_folder
+from agent_evals.tasks.loading import load_task
 from agent_evals.tasks.models import Slice
 
 LOCK_FILE = "slice.lock"

@@ -1,4 +1,4 @@
-"""``python -m agent_evals.demo``: the bundled example replayed end to end, offline."""
+"""``python -m agent_evals.workflows.demo``: the bundled example replayed end to end, offline."""
 
 from __future__ import annotations
 
@@ -19,7 +19,15 @@ BLOCK = re.compile(
 @pytest.mark.slow
 def test_demo_replays_the_example_and_reports(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "agent_evals.demo", "--dir", str(tmp_path), "--workers", "3"],
+        [
+            sys.executable,
+            "-m",
+            "agent_evals.workflows.demo",
+            "--dir",
+            str(tmp_path),
+            "--workers",
+            "3",
+        ],
         capture_output=True,
         text=True,
         timeout=280,

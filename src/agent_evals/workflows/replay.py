@@ -1,4 +1,4 @@
-"""Replaying a lane on a slice and comparing it with the other lane's runs of the same tasks.
+"""Replay and decide: run a lane on a slice, then compare it with the other lane's runs.
 
 The comparison only uses the other lane's runs of the task versions being replayed (same
 content hash); older runs are left out with a warning. Warnings about changed tasks turn
@@ -7,30 +7,46 @@ into a refusal with ``strict``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from agent_evals.analysis import Scorecard, SliceComparison, run_table_from_records
-from agent_evals.analysis.scorecard import scorecard_from_table
+from agent_evals.analysis import (
+    Scorecard,
+    SliceComparison,
+    release_waivers,
+    run_table_from_records,
+    scorecard_from_table,
+)
 from agent_evals.config import LoadedConfig
 from agent_evals.errors import UsageError
 from agent_evals.harness.agents.base import AgentAdapter
-from agent_evals.harness.runner import DEFAULT_WORKERS, run_slice
+from agent_evals.harness.runner import RunOptions, run_slice
 from agent_evals.records import RunRecord
 from agent_evals.store import Store
-from agent_evals.tasks import (
-    Slice,
-    config_slice_names,
-    load_config_slice,
-    lock_drift,
-    read_lock,
-    slice_path,
-    write_lock,
-)
+from agent_evals.store.reviews import apply_reviews, reviews
+from agent_evals.tasks import Slice, load_config_slice, lock_drift, read_lock
 from agent_evals.types import Lane
 
 Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReplayOptions(RunOptions):
+    """How a replay runs (epochs, workers, resume, keep, progress) and how it decides."""
+
+    strict: bool = False
+    """Refuse when tasks changed since the slice lock or the stored baseline."""
+    with_baseline: bool = False
+    """Replay the other lane first instead of reusing its stored runs."""
+    evidence: bool | None = None
+    """Decide on paired intervals for this replay; ``None`` follows ``statistics.mode``."""
+    through_gateway: bool = False
+    """Send the agent's model calls through an in-process gateway, so tokens are metered."""
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.workers < 1:
+            raise UsageError("--epochs and --workers must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -60,52 +76,63 @@ def replay(
     loaded: LoadedConfig,
     lane: Lane,
     slice_name: str,
+    options: ReplayOptions = ReplayOptions(),
     *,
-    epochs: int = 1,
-    workers: int = DEFAULT_WORKERS,
-    resume: bool = False,
-    keep: bool = False,
-    strict: bool = False,
-    with_baseline: bool = False,
-    evidence: bool | None = None,
     adapter: AgentAdapter | None = None,
-    progress: bool = True,
     warn: Warn | None = None,
 ) -> ReplayOutcome:
     """Run ``lane`` on a slice, then decide against the other lane's runs of the same tasks.
 
-    With ``with_baseline`` the other lane is replayed first; otherwise its stored replay runs
-    of the same task versions are the baseline.
+    With ``options.with_baseline`` the other lane is replayed first; otherwise its stored
+    replay runs of the same task versions are the baseline. Without an ``adapter`` the
+    configured agent runs.
     """
-    if epochs < 1 or workers < 1:
-        raise UsageError("--epochs and --workers must be at least 1")
-    slice_ = load_config_slice(loaded, slice_name)
-    other = other_lane(lane)
-    stored = [] if with_baseline else _stored(store, loaded, other, slice_name)
-    warnings = drift_warnings(slice_, stored, other)
-    _report_drift(warnings, strict, warn)
-
-    def lane_runs(which: Lane) -> list[RunRecord]:
-        return run_slice(
-            store,
-            loaded,
-            which,
-            slice_name,
-            epochs=epochs,
-            workers=workers,
-            resume=resume,
-            keep=keep,
-            adapter=adapter,
-            progress=progress,
-            slice_=slice_,
-        )
-
-    if with_baseline:
-        stored = lane_runs(other)
-    runs = lane_runs(lane)
+    with _agent(loaded, options, adapter) as agent:
+        slice_ = load_config_slice(loaded, slice_name)
+        other = other_lane(lane)
+        stored = [] if options.with_baseline else _stored(store, loaded, other, slice_name)
+        warnings = drift_warnings(slice_, stored, other)
+        _report_drift(warnings, options.strict, warn)
+        if options.with_baseline:
+            stored = run_lane(store, loaded, other, slice_, options, adapter=agent)
+        runs = run_lane(store, loaded, lane, slice_, options, adapter=agent)
     baseline = current_runs(stored, slice_)
-    scorecard = compare(loaded, store, [*runs, *baseline], evidence)
+    scorecard = compare(loaded, store, [*runs, *baseline], options.evidence)
     return ReplayOutcome(slice_name, lane, tuple(runs), tuple(baseline), tuple(warnings), scorecard)
+
+
+def run_lane(
+    store: Store,
+    loaded: LoadedConfig,
+    lane: Lane,
+    slice_: Slice | str,
+    options: RunOptions | None = None,
+    *,
+    adapter: AgentAdapter | None = None,
+) -> list[RunRecord]:
+    """Run a lane on a slice; its runs carry the human review counts recorded for them.
+
+    The store gives the stored runs the same counts as it writes them.
+    """
+    runs = run_slice(store, loaded, lane, slice_, options or RunOptions(), adapter=adapter)
+    human = reviews(store, loaded.config.release.release_id, lane)
+    return [apply_reviews(run, human) for run in runs]
+
+
+@contextmanager
+def _agent(
+    loaded: LoadedConfig, options: ReplayOptions, adapter: AgentAdapter | None
+) -> Iterator[AgentAdapter | None]:
+    """The agent to run: as given (``None``: the configured one), metered when asked."""
+    if not options.through_gateway:
+        yield adapter
+        return
+    # The gateway extra is needed only when asked for.
+    from agent_evals.harness.agents import get_adapter
+    from agent_evals.workflows.metering import metering_gateway
+
+    with metering_gateway(loaded.config) as metered:
+        yield metered(adapter or get_adapter(loaded.config.agent))
 
 
 def _report_drift(warnings: Sequence[str], strict: bool, warn: Warn | None) -> None:
@@ -151,34 +178,9 @@ def drift_warnings(slice_: Slice, baseline: Sequence[RunRecord], other: Lane) ->
 def compare(
     loaded: LoadedConfig, store: Store, runs: Sequence[RunRecord], evidence: bool | None
 ) -> Scorecard:
-    """The scorecard of these runs alone (both lanes), with the config's and stored waivers."""
+    """The scorecard of these runs alone (both lanes), with the release's waivers."""
     config = loaded.config
     release = config.release.release_id
-    waivers: list[tuple[str, str | None]] = [(w.gate, w.slice) for w in config.waivers]
-    waivers += [(w.gate, w.slice) for w in store.waivers(release)]
     table = run_table_from_records(list(runs))
+    waivers = release_waivers(store, config, release)
     return scorecard_from_table(release, table, config, evidence=evidence, waivers=waivers)
-
-
-def lock_slices(
-    store: Store, loaded: LoadedConfig, slice_name: str | None = None
-) -> list[tuple[Slice, Path]]:
-    """Write each slice's ``slice.lock`` and record its task hashes in the store.
-
-    Without a slice name every configured slice whose folder exists is locked.
-    """
-    names = config_slice_names(loaded, slice_name)
-    if slice_name is None:
-        names = [n for n in names if slice_path(loaded, n).is_dir()]
-        if not names:
-            raise UsageError(
-                f"no slice folders found under {loaded.base_dir / 'slices'}; "
-                "create them or set slices.<name>.path in the config"
-            )
-    locked = []
-    for name in names:
-        slice_ = load_config_slice(loaded, name)
-        path = write_lock(slice_)
-        store.upsert_tasks((name, t.id, t.content_hash, t.risk) for t in slice_.tasks)
-        locked.append((slice_, path))
-    return locked

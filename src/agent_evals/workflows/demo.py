@@ -1,10 +1,10 @@
-"""The demo: the bundled example replayed end to end, offline (``python -m agent_evals.demo``).
+"""The demo: the bundled example replayed end to end, offline (``make demo``).
 
-It writes the example into a folder, serves both models from the scripted model on a free
-port (the example's ``baseUrl`` is written with that port), replays both lanes on every slice
-with the builtin agent, then prints the scorecard and each slice's decision block and writes
-Markdown and HTML reports. The runs stay in the folder's store, so ``agent-evals scorecard``
-run there afterwards shows the same result.
+``python -m agent_evals.workflows.demo`` writes the example into a folder, serves both models
+from the scripted model on a free port (the example's ``baseUrl`` is written with that port),
+replays both lanes on every slice with the builtin agent, then prints the scorecard and each
+slice's decision block and writes Markdown and HTML reports. The runs stay in the folder's
+store, so ``agent-evals scorecard`` run there afterwards shows the same result.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from rich.console import Console
 from agent_evals.analysis import Scorecard, build_scorecard
 from agent_evals.config import LoadedConfig, load_config
 from agent_evals.example import SLICES, example_script, example_tasks, write_example
-from agent_evals.harness.runner import run_slice
+from agent_evals.harness.runner import RunOptions, run_slice
 from agent_evals.reports import print_scorecard, render_html, render_markdown, render_slice_block
 from agent_evals.scripted_model import parse_script, serve_in_thread
 from agent_evals.store import DEFAULT_DB_DIR, DEFAULT_DB_FILE, Store, sqlite_url
 from agent_evals.types import LANES
 
 DEFAULT_WORKERS = 3
+PROG = "python -m agent_evals.workflows.demo"
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,10 @@ class DemoResult:
 
 def replay_all(loaded: LoadedConfig, store: Store, workers: int) -> None:
     """Replay both lanes, incumbent first, on every slice of the release."""
+    options = RunOptions(workers=workers)
     for slice_name in loaded.config.release.eval_slices:
         for lane in LANES:
-            run_slice(store, loaded, lane, slice_name, workers=workers)
+            run_slice(store, loaded, lane, slice_name, options)
 
 
 def write_reports(scorecard: Scorecard, directory: Path) -> tuple[Path, ...]:
@@ -73,7 +75,7 @@ def run_demo(directory: Path, *, workers: int = DEFAULT_WORKERS) -> DemoResult:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo and print the scorecard, each slice's block and the report paths."""
-    parser = argparse.ArgumentParser(prog="python -m agent_evals.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("--dir", type=Path, help="Folder for the example (default: a new one).")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="Parallel runs.")
     args = parser.parse_args(argv)

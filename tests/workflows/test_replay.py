@@ -1,16 +1,21 @@
-"""``agent-evals replay``, ``slice lock`` and ``review add`` end to end, with a command agent."""
+"""``agent-evals replay``, ``slice lock`` and ``review add`` end to end; human reviews on runs."""
 
 from __future__ import annotations
 
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from agent_evals.harness.fake_agent import FakeAgent, FakeStep
+from agent_evals.records import TokenUsage
 from agent_evals.store import Store, schema, sqlite_url
+from agent_evals.store.reviews import ReviewEntry, add_review
+from agent_evals.workflows import ReplayOptions, run_lane
 
 # A command agent whose behaviour per model is read from behaviour.json beside it.
 AGENT = """\
@@ -220,3 +225,24 @@ def test_keep_leaves_the_workspaces(run_cli, replay_project, tmp_path: Path, mon
     kept = list((tmp_path / "tmp").glob("agent-evals-*/fix-median-candidate-e0-*"))
     assert len(kept) == 1
     assert (kept[0] / "stats" / "__init__.py").read_text() == replay_project.fixed_median
+
+
+def test_human_review_overrides_the_automatic_count_of_later_runs(project) -> None:
+    project.add_task("fix-median")
+    store = Store.memory()
+    release = project.loaded().config.release.release_id
+    add_review(store, ReviewEntry(release, "candidate", "fix-median", 4, datetime.now(UTC)))
+    fix = FakeStep(
+        files={"stats/__init__.py": project.fixed_median},
+        tokens=TokenUsage(input=1000, output=200, source="reported"),
+    )
+    [run] = run_lane(
+        store,
+        project.loaded(),
+        "candidate",
+        "bugfix-small",
+        ReplayOptions(progress=False),
+        adapter=FakeAgent(default=fix),
+    )
+    assert (run.review_comments, run.review_source) == (4, "human")
+    assert store.runs(release)[0].review_source == "human"

@@ -8,10 +8,10 @@ import sqlite3
 import numpy as np
 import pytest
 
-from agent_evals.analysis import build_scorecard, sqlite_fetch
+from agent_evals.analysis import build_scorecard
 from agent_evals.config import parse_config
 from agent_evals.reports import scorecard_document
-from agent_evals.store import Store
+from agent_evals.store import Store, sqlite_fetch
 
 CONFIG = parse_config(
     "release: {incumbent: gpt-5.3-coder, candidate: gpt-5.4-coder, evalSlices: [bugfix-small]}"

@@ -65,15 +65,3 @@ def metering_gateway(config: ReleaseConfig) -> Iterator[Callable[[AgentAdapter],
             yield lambda adapter: MeteredAgent(adapter, gateway, url)
     finally:
         store.close()
-
-
-@contextmanager
-def replay_agent(config: ReleaseConfig, through_gateway: bool) -> Iterator[AgentAdapter | None]:
-    """The configured agent metered through a gateway, or ``None`` (the runner's own choice)."""
-    if not through_gateway:
-        yield None
-        return
-    from agent_evals.harness.agents import get_adapter
-
-    with metering_gateway(config) as metered:
-        yield metered(get_adapter(config.agent))

@@ -1,4 +1,4 @@
-"""Plain JSON-ready views of rollout values, shared by the command line and scripts."""
+"""Plain JSON-ready views of rollout values, and their text form, for the CLI and the API."""
 
 from __future__ import annotations
 

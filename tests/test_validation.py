@@ -1,0 +1,98 @@
+"""Bad input files are explained the same way everywhere: file, key path, bad value, what fits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent_evals.errors import UsageError
+from agent_evals.validation import (
+    explain_validation_error,
+    validate_model,
+    validation_problems,
+    yaml_syntax_error,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Call(_Strict):
+    name: str
+    timeout_seconds: Annotated[float, Field(gt=0)] = Field(default=1.0, alias="timeoutSeconds")
+
+
+class _Step(_Strict):
+    calls: list[_Call] = []
+    retries: int = 0
+
+
+class _Plan(_Strict):
+    steps: dict[str, list[_Step]] = {}
+    fallback: _Step | None = None
+
+
+def _error(data: object) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        _Plan.model_validate(data)
+    return caught.value
+
+
+def test_an_unknown_key_inside_lists_and_mappings_suggests_the_key_allowed_there() -> None:
+    error = _error({"steps": {"build": [{"calls": [{"name": "x", "timeoutSecond": 3}]}]}})
+    message = explain_validation_error(error, _Plan, "plan.yaml")
+    assert message == (
+        "plan.yaml: steps.build.0.calls.0.timeoutSecond: unknown key; "
+        "did you mean 'timeoutSeconds'? (allowed here: name, timeoutSeconds)"
+    )
+
+
+def test_an_unknown_key_under_an_optional_section_lists_that_sections_keys() -> None:
+    (problem,) = validation_problems(_error({"fallback": {"retry": 2}}), _Plan)
+    assert problem.key == "fallback.retry"
+    assert problem.detail == "unknown key; did you mean 'retries'? (allowed here: calls, retries)"
+
+
+def test_a_bad_value_is_shown_with_what_is_allowed() -> None:
+    error = _error({"fallback": {"calls": [{"name": "x", "timeoutSeconds": -2}]}})
+    (problem,) = validation_problems(error, _Plan)
+    assert problem.key == "fallback.calls.0.timeoutSeconds"
+    assert problem.detail == "-2 is not allowed: input should be greater than 0"
+
+
+def test_a_missing_key_says_to_add_it() -> None:
+    (problem,) = validation_problems(_error({"fallback": {"calls": [{}]}}), _Plan)
+    assert (problem.key, problem.detail) == (
+        "fallback.calls.0.name",
+        "is required but missing; add it",
+    )
+
+
+def test_the_yaml_text_gives_each_problem_its_line() -> None:
+    text = "steps:\n  build:\n    - retries: many\n"
+    error = _error(yaml.safe_load(text))
+    (problem,) = validation_problems(error, _Plan, text)
+    assert problem.render("plan.yaml") == (
+        "plan.yaml:3: steps.build.0.retries: 'many' is not allowed: "
+        "input should be a valid integer, unable to parse string as an integer"
+    )
+
+
+def test_validate_model_raises_the_callers_error_with_every_problem() -> None:
+    with pytest.raises(UsageError) as caught:
+        validate_model(_Plan, {"step": {}, "fallback": {"retries": "x"}}, "plan.yaml", UsageError)
+    lines = sorted(str(caught.value).splitlines())
+    assert lines[0].startswith("plan.yaml: fallback.retries: 'x' is not allowed")
+    assert lines[1].startswith("plan.yaml: step: unknown key; did you mean 'steps'?")
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line() -> None:
+    with pytest.raises(yaml.YAMLError) as caught:
+        yaml.safe_load("a: 1\nb: [unclosed\n")
+    message = yaml_syntax_error(caught.value, "plan.yaml")
+    assert message.startswith("plan.yaml:3: YAML syntax error: ")
+    assert message.endswith("; fix the YAML syntax")
