@@ -12,7 +12,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["scorecard", "evidence", "import", "replay", "router", "gateway", "scripted_model"]
+ORDER = [
+    "scorecard",
+    "evidence",
+    "decisions",
+    "import",
+    "replay",
+    "router",
+    "gateway",
+    "scripted_model",
+]
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent_evals.types import Lane, ReviewSource, RunSource, RunStatus, UsageSource
+from agent_evals.types import CostSource, Lane, ReviewSource, RunSource, RunStatus, UsageSource
 
 HARNESS_VERSION = "1"
 
@@ -77,7 +77,7 @@ class RunRecord:
     epoch: int = 0
     tokens: TokenUsage = field(default_factory=TokenUsage)
     cost_usd: float | None = None
-    cost_source: UsageSource = "missing"
+    cost_source: CostSource = "missing"
     latency_s: float | None = None
     diff: DiffStats = field(default_factory=DiffStats)
     out_of_scope_files: tuple[str, ...] = ()

@@ -31,8 +31,27 @@ RUN_STATUSES: tuple[RunStatus, ...] = (
 # Runs with these statuses say nothing about the model: kept and reported, never counted.
 UNCOUNTED_STATUSES: frozenset[str] = frozenset({"infra_error", "missing"})
 
-UsageSource = Literal["metered", "reported", "imported", "missing"]
-USAGE_SOURCES: tuple[UsageSource, ...] = ("metered", "reported", "imported", "missing")
+# Where token counts came from: counted by the gateway, reported by the model's API through
+# the agent, estimated by the agent itself (a tokenizer guess), or imported.
+UsageSource = Literal["metered", "reported", "estimated", "imported", "missing"]
+USAGE_SOURCES: tuple[UsageSource, ...] = (
+    "metered",
+    "reported",
+    "estimated",
+    "imported",
+    "missing",
+)
+# Where a cost came from: the model's configured price, the gateway's meter, the agent's own
+# estimate (``reported``), or the usage's source when priced from it.
+CostSource = Literal["price", "metered", "reported", "estimated", "imported", "missing"]
+COST_SOURCES: tuple[CostSource, ...] = (
+    "price",
+    "metered",
+    "reported",
+    "estimated",
+    "imported",
+    "missing",
+)
 
 ReviewSource = Literal["human", "auto", "llm"]
 REVIEW_SOURCES: tuple[ReviewSource, ...] = ("human", "auto", "llm")
@@ -44,6 +63,8 @@ Decision = Literal["PROMOTE", "BLOCKED", "INCONCLUSIVE"]
 GateVerdict = Literal["pass", "fail", "off", "no data", "waived", "inconclusive", "reported"]
 StatisticsMode = Literal["point", "evidence"]
 Provider = Literal["openai", "anthropic", "openai-compatible"]
+# The HTTP API an agent speaks to its model endpoint, which the preflight probes the same way.
+EndpointWire = Literal["openai-chat", "openai-responses", "anthropic-messages", "gemini"]
 # Which side of a gate's bound is allowed: "upper" allows (-inf, bound], "lower" [bound, inf).
 BoundSide = Literal["upper", "lower"]
 EvidenceVerdict = Literal["pass", "fail", "inconclusive"]

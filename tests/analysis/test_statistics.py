@@ -13,6 +13,7 @@ from scipy import stats
 
 from agent_evals.analysis.results import Interval
 from agent_evals.analysis.statistics import (
+    MAX_GROWTH,
     SUCCESS_METHOD,
     TOKEN_METHOD,
     classify,
@@ -100,10 +101,18 @@ def test_success_interval_matches_newcombe_published_example() -> None:
     assert interval.high == pytest.approx(-0.0046, abs=5e-5)
 
 
-def test_epoch_averages_count_as_success_from_half_the_epochs() -> None:
-    result = paired_success([0.0, 1 / 3, 0.5], [2 / 3, 0.5, 0.25], confidence=0.95)
-    assert result.discordant_candidate_only == 2
-    assert result.discordant_incumbent_only == 1
+def test_epoch_averages_are_used_in_full_and_the_interval_is_of_their_mean_difference() -> None:
+    inc, cand = [0.0, 1 / 3, 0.5, 1.0], [2 / 3, 0.5, 0.25, 1.0]
+    result = paired_success(inc, cand, confidence=0.95)
+    assert (result.discordant_candidate_only, result.discordant_incumbent_only) == (2, 1)
+    assert result.interval.estimate == pytest.approx(np.mean(np.subtract(cand, inc)))
+    assert result.interval.method.startswith("paired-t-epoch-means")
+    assert result.interval.low < result.interval.estimate < result.interval.high
+
+
+def test_an_estimate_at_its_threshold_says_more_tasks_will_not_settle_it() -> None:
+    interval = Interval(-0.0195 - 0.05, -0.0195 + 0.05, -0.0195, "paired-t")
+    assert tasks_needed(interval, 616, -0.02, side="lower") is None
 
 
 def test_token_ratio_interval_contains_the_true_ratio() -> None:
@@ -283,8 +292,8 @@ def test_tasks_needed_is_the_fewest_tasks_that_settle_the_gate(
     more = tasks_needed(interval, n, bound, side=side)
     if classify(interval, bound, side=side) != "inconclusive":
         assert more == 0
-    elif estimate == bound:
-        assert more is None
+    elif more is None:
+        assert estimate == bound or _edge_gap(interval, n, MAX_GROWTH * n, bound) <= 1e-9
     else:
         assert more is not None and more >= 1
         assert _edge_gap(interval, n, n + more, bound) >= -1e-9

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..replays import pass_replays_of
+
 
 def test_every_decision_is_listed_with_actor_and_reasons(
     run_cli,
@@ -12,6 +14,7 @@ def test_every_decision_is_listed_with_actor_and_reasons(
     monkeypatch,
 ) -> None:
     monkeypatch.setenv("AGENT_EVALS_ACTOR", "erin")
+    pass_replays_of(config_file)
     run_cli("canary", "drill")
     run_cli("canary", "start", "--reason", "replays passed")
     run_cli("canary", "rollback", "--reason", "reviewer complaints")

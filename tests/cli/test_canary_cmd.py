@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ..replays import pass_replays_of
+
 
 @pytest.fixture(autouse=True)
 def _actor(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,6 +22,7 @@ def test_start_is_refused_until_a_drill_passes(run_cli, config_file: Path) -> No
     assert "run agent-evals canary drill" in refused.stderr
     drill = run_cli("canary", "drill", "--format", "json")
     assert drill.exit_code == 0 and json.loads(drill.stdout)["passed"] is True
+    pass_replays_of(config_file)
     started = run_cli("canary", "start", "--format", "json")
     assert started.exit_code == 0
     assert json.loads(started.stdout)["stage"] == "stage-1"
@@ -27,10 +30,11 @@ def test_start_is_refused_until_a_drill_passes(run_cli, config_file: Path) -> No
 
 def test_status_promote_rollback_and_evaluate(run_cli, config_file: Path) -> None:
     run_cli("canary", "drill")
+    pass_replays_of(config_file)
     run_cli("canary", "start")
     status = json.loads(run_cli("canary", "status", "--format", "json").stdout)
     assert (status["stage"], status["share"], status["routing"]) == ("stage-1", 0.1, "open")
-    assert status["stage_review"]["finished_tasks"] == "0/20"
+    assert status["stage_review"]["finished_tasks"] == "0/245"
     assert "stage: stage-1" in run_cli("canary", "status").stdout
     not_ready = run_cli("canary", "promote", "--from", "stage-1")
     assert not_ready.exit_code == 2 and "pass --force" in not_ready.stderr

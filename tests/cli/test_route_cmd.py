@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..replays import pass_replays_of
+
 
 def test_one_task_before_and_after_the_start(run_cli, config_file: Path) -> None:
     before = json.loads(run_cli("route", "--task-id", "t1", "--format", "json").stdout)
     assert before["lane"] == "incumbent" and before["rule"] == "state"
     assert 0.0 <= before["bucket"] < 1.0
+    pass_replays_of(config_file)
     run_cli("canary", "drill")
     run_cli("canary", "start")
     table = run_cli("route", "--task-id", "t1", "--risk", "high")
@@ -18,6 +21,7 @@ def test_one_task_before_and_after_the_start(run_cli, config_file: Path) -> None
 
 
 def test_a_file_of_tasks_as_json_lines(run_cli, config_file: Path, tmp_path: Path) -> None:
+    pass_replays_of(config_file)
     run_cli("canary", "drill")
     run_cli("canary", "start")
     ids = tmp_path / "ids.txt"

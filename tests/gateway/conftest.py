@@ -20,6 +20,8 @@ from agent_evals.rollout import CanaryController, HookRunner, run_drill
 from agent_evals.scripted_model import create_app, parse_script, serve_app_in_thread
 from agent_evals.store import Store, sqlite_url
 
+from ..replays import pass_replays
+
 RELEASE = "inc..cand"
 INC_MODEL = "inc-2026-01-01"
 CAND_MODEL = "cand-2026-10-01"
@@ -142,6 +144,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
             hooks = HookRunner(config.hooks, store=store, retry_delay_s=0.0)
             controller = CanaryController(store, config, hooks=hooks)
             if start:
+                pass_replays(store, config)
                 run_drill(controller, actor="test")
                 controller.start(actor="test")
             servers.callback(store.close)

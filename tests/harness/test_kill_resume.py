@@ -49,6 +49,7 @@ def test_sigkill_mid_slice_then_resume_redoes_only_unfinished_runs(project, tmp_
         "bugfix-small",
         "--workers",
         "1",
+        "--no-baseline",  # one lane only: what is killed and resumed is the candidate's runs
     ]
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     store = Store(sqlite_url(db))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
+from agent_evals.config.models import AgentSpec
+from agent_evals.harness.agents import AiderAgent
+from agent_evals.harness.agents.base import state_files
 from agent_evals.harness.measure import measure_diff, out_of_scope, run_verify
 from agent_evals.harness.patch import parse_patch
 from agent_evals.harness.workspace import Workspaces
@@ -90,3 +93,19 @@ def test_unusual_file_names_are_read_back_exactly(project) -> None:
     assert set(diff.paths) == set(names)
     assert diff.stats == DiffStats(files_changed=3, lines_added=3, lines_removed=0)
     assert {f.path for f in parse_patch(diff.patch)} == set(names)
+
+
+def test_an_agents_own_state_files_are_left_out_of_the_diff_and_the_patch(project) -> None:
+    _, ws = _workspace(project)
+    (ws.path / "stats" / "__init__.py").write_text(project.fixed_median)
+    (ws.path / ".aider.chat.history.md").write_text("# aider chat started\n")
+    (ws.path / "stats" / ".aider.input.history").write_text("+fix it\n")
+    (ws.path / ".aider.tags.cache.v4").mkdir()
+    (ws.path / ".aider.tags.cache.v4" / "cache.db").write_bytes(b"\0")
+    ignore = state_files(AiderAgent(AgentSpec(type="aider")))
+
+    diff = measure_diff(ws, ignore)
+
+    assert diff.paths == ("stats/__init__.py",)
+    assert ".aider" not in diff.patch
+    assert out_of_scope(diff.paths, ("stats/**",)) == ()

@@ -53,7 +53,7 @@ def test_resolved_run_is_measured_and_stored(project) -> None:
     assert (run.source, run.lane, run.model, run.epoch) == ("replay", "candidate", CANDIDATE, 0)
     assert run.tokens.total == 1200 and run.tokens.source == "reported"
     assert run.cost_usd == pytest.approx((1000 * 1.0 + 200 * 10.0) / 1e6)
-    assert run.cost_source == "reported"
+    assert run.cost_source == "price"
     assert (run.diff.files_changed, run.diff.lines_added, run.diff.lines_removed) == (1, 4, 1)
     assert run.out_of_scope_files == () and run.policy_violations == ()
     assert (run.review_comments, run.review_source) == (0, "auto")
@@ -63,10 +63,13 @@ def test_resolved_run_is_measured_and_stored(project) -> None:
     assert _untimed(store.runs(run.release)) == _untimed([run])
 
 
-def test_agent_reported_cost_wins_and_missing_usage_stays_missing(project) -> None:
+def test_the_configured_price_beats_the_agents_estimate_and_missing_usage_stays_missing(
+    project,
+) -> None:
     project.add_task("fix-median")
-    _, [reported] = _replay(project, _fix(project, cost_usd=0.5))
-    assert (reported.cost_usd, reported.cost_source) == (0.5, "reported")
+    _, [priced] = _replay(project, _fix(project, cost_usd=0.5))
+    assert priced.cost_source == "price"
+    assert priced.cost_usd == pytest.approx((1000 * 1.0 + 200 * 10.0) / 1e6)
     no_usage = FakeAgent(default=FakeStep(files={"stats/__init__.py": project.fixed_median}))
     _, [missing] = _replay(project, no_usage)
     assert missing.tokens.total is None and missing.tokens.source == "missing"

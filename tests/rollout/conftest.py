@@ -15,6 +15,8 @@ from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
 from agent_evals.rollout import CanaryController, FakeClock, HookRunner, run_drill
 from agent_evals.store import Store
 
+from ..replays import pass_replays
+
 RELEASE = "inc..cand"
 STAGES = [
     {"share": 0.1, "minTasks": 5, "minBakeMinutes": 30},
@@ -57,9 +59,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def controller_for(store: Store, clock: FakeClock) -> Callable[[ReleaseConfig], CanaryController]:
-    """A controller over the test store and clock; hooks retry without waiting."""
+    """A controller over the test store and clock, for a release whose replays passed (every
+    eval slice PROMOTE, as live share requires); hooks retry without waiting."""
 
     def make(config: ReleaseConfig) -> CanaryController:
+        pass_replays(store, config)
         hooks = HookRunner(config.hooks, store=store, retry_delay_s=0.0)
         return CanaryController(store, config, clock=clock, hooks=hooks)
 

@@ -43,6 +43,7 @@ def test_a_prepared_release_passes_every_line(
     assert [(i.name, i.passed) for i in checklist.items] == [
         ("candidate pinned to an exact version", True),
         ("both lanes replayed on every eval slice at the current task versions", True),
+        ("replay decision PROMOTE on every eval slice (or an audited override)", True),
         ("policy-sensitive slices included", True),
         ("live share capped and reversible", True),
         ("fallback drill passed", True),
@@ -90,7 +91,7 @@ def test_a_task_changed_since_its_replay_fails_the_replay_line(
 def test_a_release_without_pinned_slices_fails_the_policy_line(
     store: Store, make_config: Callable[..., ReleaseConfig]
 ) -> None:
-    item = release_checklist(store, make_config(slices={})).items[2]
+    item = release_checklist(store, make_config(slices={})).items[3]
     assert (item.passed, item.detail) == (
         False,
         "no slice is marked slices.<name>.policySensitive",

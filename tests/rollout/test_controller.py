@@ -17,6 +17,8 @@ from agent_evals.errors import ConflictError, UsageError
 from agent_evals.rollout import CanaryController, FakeClock, open_router, promote, run_drill
 from agent_evals.store import ReleaseState, Store, sqlite_url
 
+from ..replays import pass_replays
+
 
 def test_live_share_is_refused_until_a_drill_passed(
     store: Store,
@@ -115,6 +117,7 @@ def test_two_racing_promotions_in_threads_exactly_one_wins(
     url = sqlite_url(tmp_path / "race.db")
     config = make_config()
     setup = Store(url)
+    pass_replays(setup, config)
     controller = CanaryController(setup, config, clock=FakeClock())
     run_drill(controller, actor="setup")
     controller.start(actor="setup")
@@ -151,6 +154,7 @@ def test_two_racing_promotion_processes_exactly_one_wins(
     config_path.write_text(yaml.safe_dump(config.model_dump(mode="json", by_alias=True)))
     url = sqlite_url(tmp_path / "race.db")
     setup = Store(url)
+    pass_replays(setup, config)
     controller = CanaryController(setup, config)
     run_drill(controller, actor="setup")
     controller.start(actor="setup")

@@ -165,3 +165,50 @@ def test_promote_before_the_stage_is_ready_needs_force_and_is_audited_as_overrid
     assert entry.action == "override" and entry.actor == "bob"
     assert entry.reasons[0] == "incident fix"
     assert any("overridden: finished tasks 0/5" in r for r in entry.reasons)
+
+
+def test_a_clearly_worse_candidate_is_rolled_back_on_sequential_evidence(
+    store: Store,
+    clock: FakeClock,
+    make_config: Callable[..., ReleaseConfig],
+    make_run: Callable[..., RunRecord],
+    started: Callable[[ReleaseConfig], CanaryController],
+) -> None:
+    stages = [{"share": 0.5, "minTasks": 400, "minBakeMinutes": 30}]
+    controller = started(make_config({"stages": stages}))
+    router = open_router(store, controller.config)
+    decisions = []
+    for i in range(300):
+        lane = router.select(f"live-{i:05d}").lane
+        ok = i % 10 != 0 if lane == "incumbent" else i % 5 < 2
+        store.write_runs([make_run(f"live-{i:05d}", lane, ok=ok)])
+        clock.advance(minutes=1)
+        decisions.append(evaluate(controller))
+        router.refresh()
+        if decisions[-1].action == "rollback":
+            break
+    rollback = decisions[-1]
+    assert rollback.action == "rollback"
+    assert rollback.reasons[0].startswith("success rate drop")
+    assert rollback.evidence["sequential"]["rules"]["success"]["verdict"] == "harm"
+    assert len(decisions) > 40
+
+
+def test_a_final_step_that_needs_non_inferiority_waits_for_it_and_says_so(
+    store: Store,
+    clock: FakeClock,
+    make_config: Callable[..., ReleaseConfig],
+    make_run: Callable[..., RunRecord],
+    started: Callable[[ReleaseConfig], CanaryController],
+) -> None:
+    stages = [{"share": 0.5, "minTasks": 5, "minBakeMinutes": 0}]
+    config = make_config({"stages": stages}, statistics={"live": {"finalStep": "non-inferiority"}})
+    controller = started(config)
+    store.write_runs([make_run(f"c{i}", "candidate") for i in range(6)])
+    store.write_runs([make_run(f"i{i}", "incumbent") for i in range(6)])
+    clock.advance(minutes=1)
+    held = evaluate(controller)
+    assert held.action == "hold"
+    assert any(
+        "needs evidence of non-inferiority: success, tokens, review" in r for r in held.reasons
+    )

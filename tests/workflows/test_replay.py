@@ -180,10 +180,13 @@ def test_baseline_of_another_task_version_is_left_out(run_cli, replay_project) -
     assert _replay(run_cli, replay_project, "--lane", "incumbent").exit_code == 3
     task_dir = replay_project.root / "config" / "slices" / "bugfix-small" / "fix-median"
     (task_dir / "instruction.md").write_text("Also keep it fast.\n")
-    stale = _replay(run_cli, replay_project)
+    stale = _replay(run_cli, replay_project, "--no-baseline")
     assert "stored incumbent runs of task 'fix-median' were made on another version" in stale.stderr
     assert _block(stale.stdout)[-1] == "reason: no incumbent runs"
     assert _replay(run_cli, replay_project, "--strict").exit_code == 2
+    rebased = _replay(run_cli, replay_project)
+    assert "replaying the incumbent first" in rebased.stderr
+    assert rebased.exit_code == 0
     rerun = _replay(run_cli, replay_project, "--with-baseline", "--strict")
     assert rerun.exit_code == 0
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from agent_evals.analysis.gates import GATES, GateInput
 from agent_evals.analysis.pairing import Pairs
 from agent_evals.analysis.results import GateDecision, GateResult, LaneMetrics
+from agent_evals.analysis.stability import STABLE, Stability, point_stability
+from agent_evals.analysis.statistics import classify, tasks_needed
 from agent_evals.config.models import ReleaseConfig, RollbackOn, Statistics
-from agent_evals.types import Decision
+from agent_evals.types import BoundSide, Decision
 
 _SEVERITY: dict[Decision, int] = {"PROMOTE": 0, "INCONCLUSIVE": 1, "BLOCKED": 2}
 
@@ -28,15 +31,17 @@ def decide(
     statistics = config.statistics if config else Statistics()
     use_evidence = statistics.mode == "evidence" if evidence is None else evidence
     sensitive = bool(slice and config and config.slice_spec(slice).policy_sensitive)
+    waivers = frozenset(waivers)
     if incumbent.n == 0 or candidate.n == 0:
         missing = "no candidate runs" if candidate.n == 0 else "no incumbent runs"
-        return GateDecision(
+        empty = GateDecision(
             "INCONCLUSIVE",
             (missing,),
             (),
             mode="evidence" if use_evidence else "point",
             seed=statistics.seed,
         )
+        return _guard_infra(empty, incumbent, candidate, statistics)
     g = GateInput(
         incumbent,
         candidate,
@@ -48,14 +53,126 @@ def decide(
         evidence=use_evidence,
     )
     gates = tuple(fn(g) for fn in GATES.values())
+    gates, provenance = _guard_provenance(gates, incumbent, candidate, waivers)
     status, reasons = _verdict(gates)
-    return GateDecision(
+    warnings = (*_warnings(incumbent, candidate, statistics, pairs), *provenance)
+    stability = None
+    if not use_evidence and pairs is not None:
+        gates, stability = _with_stability(gates, pairs, rollback_on, statistics)
+        if stability is not None and status != "INCONCLUSIVE":
+            warnings = (*warnings, _stability_warning(status, stability))
+    decision = GateDecision(
         status,
         reasons,
         gates,
-        warnings=_warnings(incumbent, candidate, statistics, pairs),
+        warnings=warnings,
         mode="evidence" if use_evidence else "point",
         seed=statistics.seed,
+        stability=None if stability is None else stability.decision,
+    )
+    return _guard_infra(decision, incumbent, candidate, statistics)
+
+
+# --- Plumbing guards: a verdict is about the model, never about the infrastructure. ---
+
+PROVENANCE_WAIVER = "token-provenance"
+_PROVENANCE_GATES = frozenset({"tokens", "cost"})
+
+
+def _guard_infra(
+    decision: GateDecision,
+    incumbent: LaneMetrics,
+    candidate: LaneMetrics,
+    statistics: Statistics,
+) -> GateDecision:
+    """INCONCLUSIVE (exit 4), never BLOCKED, when a lane's infra errors exceed the share."""
+    limit = statistics.max_infra_error_share
+    over = [
+        f"{name} infra errors {m.infra_errors} of {m.runs_total} runs "
+        f"({m.infra_errors / m.runs_total:.0%}, over statistics.maxInfraErrorShare {limit:.0%})"
+        for name, m in (("incumbent", incumbent), ("candidate", candidate))
+        if m.runs_total and m.infra_errors / m.runs_total > limit
+    ]
+    if not over:
+        return decision
+    return replace(decision, status="INCONCLUSIVE", reasons=tuple(over), infra_bound=True)
+
+
+def _guard_provenance(
+    gates: tuple[GateResult, ...],
+    incumbent: LaneMetrics,
+    candidate: LaneMetrics,
+    waivers: frozenset[str],
+) -> tuple[tuple[GateResult, ...], tuple[str, ...]]:
+    """Tokens and cost gates are inconclusive when the lanes' token counts come from
+    different sources (metered vs reported vs estimated), unless that is waived."""
+    inc, cand = set(incumbent.token_sources), set(candidate.token_sources)
+    if not inc or not cand or (inc == cand and len(inc) == 1):
+        return gates, ()
+    mixed = f"incumbent {'+'.join(sorted(inc))}, candidate {'+'.join(sorted(cand))}"
+    if PROVENANCE_WAIVER in waivers:
+        return gates, (f"token counts of different provenance ({mixed}); compared as waived",)
+    warning = (
+        f"token counts of different provenance ({mixed}); the tokens and cost gates are "
+        f"inconclusive (replay both lanes the same way, or 'agent-evals waive "
+        f"{PROVENANCE_WAIVER}')"
+    )
+    reason = f"token provenance differs ({mixed})"
+    guarded = tuple(
+        replace(g, verdict="inconclusive", reason=f"{g.name}: {reason}")
+        if g.name in _PROVENANCE_GATES and g.verdict in ("pass", "fail")
+        else g
+        for g in gates
+    )
+    return guarded, (warning,)
+
+
+def _with_stability(
+    gates: tuple[GateResult, ...], pairs: Pairs, rollback_on: RollbackOn, statistics: Statistics
+) -> tuple[tuple[GateResult, ...], Stability | None]:
+    """Each point verdict's share of agreeing resamples, in its note (seeded, reproducible)."""
+    observed = {
+        g.name: g.verdict == "pass"
+        for g in gates
+        if g.verdict in ("pass", "fail") and g.name in ("success", "tokens", "review", "cost")
+    }
+    policy_failed = any(g.name == "policy" and g.verdict == "fail" for g in gates)
+    stability = point_stability(
+        pairs,
+        rollback_on,
+        observed,
+        policy_failed=policy_failed,
+        resamples=statistics.bootstrap_resamples,
+        seed=statistics.seed,
+        confidence=statistics.confidence,
+    )
+    if stability is None:
+        return gates, None
+    noted = tuple(
+        _stable(g, stability, pairs.n) if g.name in stability.intervals else g for g in gates
+    )
+    return noted, stability
+
+
+def _stable(gate: GateResult, stability: Stability, n: int) -> GateResult:
+    """A point gate with the interval of its own statistic and its stability in the note."""
+    interval = stability.intervals[gate.name]
+    side: BoundSide = "lower" if gate.name == "success" else "upper"
+    needed = None
+    if gate.threshold is not None and classify(interval, gate.threshold, side=side) == (
+        "inconclusive"
+    ):
+        needed = tasks_needed(interval, n, gate.threshold, side=side)
+    return replace(
+        gate, interval=interval, more_tasks_needed=needed, note=stability.note(gate.name)
+    )
+
+
+def _stability_warning(status: Decision, stability: Stability) -> str:
+    flag = "; within noise" if stability.decision < STABLE else ""
+    return (
+        f"{status} in {stability.decision:.0%} of {stability.resamples} resamples of the "
+        f"paired tasks (seed {stability.seed}){flag}"
     )
 
 
@@ -117,4 +234,6 @@ def combine(decisions: Iterable[tuple[str | None, GateDecision]]) -> GateDecisio
         overall.warnings,
         overall.mode,
         overall.seed,
+        overall.stability,
+        infra_bound=any(d.infra_bound and d.status == worst for _, d in items),
     )

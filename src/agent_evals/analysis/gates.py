@@ -16,6 +16,13 @@ from agent_evals.types import BoundSide, GateVerdict
 
 # Threshold comparisons forgive float noise (0.91 - 0.02 is 0.8900000000000001).
 EPSILON = 1e-9
+# The quantity each gate's evidence-mode value and interval are both of.
+ESTIMANDS = {
+    "success": "mean per-task success difference",
+    "tokens": "geometric-mean per-task token ratio (solved tasks)",
+    "review": "mean per-task review-comment difference",
+    "cost": "geometric-mean per-task cost ratio (solved tasks)",
+}
 # Above this many pairs the log-ratio interval uses the t approximation instead of resampling;
 # at that size the bootstrap and the t interval agree to well under 1%.
 BOOTSTRAP_MAX_PAIRS = 20_000
@@ -88,7 +95,15 @@ def success_gate(g: GateInput) -> GateResult:
         threshold=-drop,
         reason=f"success rate drop {inc - cand:.2f}",
     )
-    return _with_evidence(point, g, interval, bound=-drop, side="lower")
+    return _with_evidence(
+        point,
+        g,
+        interval,
+        bound=-drop,
+        side="lower",
+        estimand=ESTIMANDS["success"],
+        phrase=lambda v: f"success rate drop {-v:.2f}",
+    )
 
 
 @gate("tokens")
@@ -116,7 +131,16 @@ def review_gate(g: GateInput) -> GateResult:
         threshold=increase,
         reason=f"review comments {difference:+.2f}",
     )
-    return _waived(_with_evidence(point, g, interval, bound=increase, side="upper"), g)
+    evidenced = _with_evidence(
+        point,
+        g,
+        interval,
+        bound=increase,
+        side="upper",
+        estimand=ESTIMANDS["review"],
+        phrase=lambda v: f"review comments {v:+.2f}",
+    )
+    return _waived(evidenced, g)
 
 
 @gate("cost")
@@ -148,7 +172,16 @@ def _ratio_gate(
         reason=f"{word} multiplier {ratio:.2f}x",
     )
     interval = _ratio_interval(g, name)
-    return _waived(_with_evidence(point, g, interval, bound=multiplier, side="upper"), g)
+    evidenced = _with_evidence(
+        point,
+        g,
+        interval,
+        bound=multiplier,
+        side="upper",
+        estimand=ESTIMANDS[name],
+        phrase=lambda v: f"{word} multiplier {v:.2f}x",
+    )
+    return _waived(evidenced, g)
 
 
 @gate("latency")
@@ -181,9 +214,20 @@ def _waived(result: GateResult, g: GateInput) -> GateResult:
 
 
 def _with_evidence(
-    point: GateResult, g: GateInput, interval: Interval | None, *, bound: float, side: BoundSide
+    point: GateResult,
+    g: GateInput,
+    interval: Interval | None,
+    *,
+    bound: float,
+    side: BoundSide,
+    estimand: str,
+    phrase: Callable[[float], str],
 ) -> GateResult:
-    """Attach the paired interval; in evidence mode it decides, in point mode it flags noise."""
+    """Attach the paired interval; in evidence mode it decides, in point mode it flags noise.
+
+    In evidence mode the value shown is the interval's own estimate, so value and interval
+    are always of the one quantity the output names (``estimand``).
+    """
     if interval is None:
         if g.evidence:
             return _replace(
@@ -204,24 +248,29 @@ def _with_evidence(
             more_tasks_needed=needed,
             note="within noise: the interval straddles the threshold" if noise else point.note,
         )
-    reason = _evidence_reason(point, verdict, needed)
+    reason = _evidence_reason(point.name, verdict, needed, phrase(interval.estimate))
     return _replace(
         point,
         verdict=verdict,
+        value=interval.estimate,
         interval=interval,
-        evidence=f"paired n={n}",
+        evidence=f"paired n={n}: {estimand}",
         reason=reason,
         more_tasks_needed=needed,
     )
 
 
-def _evidence_reason(point: GateResult, verdict: str, needed: int | None) -> str | None:
+def _evidence_reason(name: str, verdict: str, needed: int | None, failed: str) -> str | None:
     if verdict == "pass":
         return None
     if verdict == "fail":
-        return point.reason or f"{point.name} failed with evidence"
-    more = f" (about {needed} more paired tasks)" if needed else ""
-    return f"{point.name} inconclusive{more}"
+        return failed
+    if needed is None:
+        return (
+            f"{name} inconclusive: the estimate sits at the threshold; more tasks will not "
+            "settle it (move the threshold or record a waiver)"
+        )
+    return f"{name} inconclusive (about {needed} more paired tasks)"
 
 
 def _replace(result: GateResult, **changes: object) -> GateResult:

@@ -15,6 +15,8 @@ from agent_evals.analysis.table import (
     run_table_from_records,
 )
 from agent_evals.records import RunRecord
+from agent_evals.store.columnar import TOKEN_SOURCE_CODE
+from agent_evals.types import USAGE_SOURCES
 
 
 def lane_metrics(table: RunTable) -> LaneMetrics:
@@ -41,7 +43,14 @@ def lane_metrics(table: RunTable) -> LaneMetrics:
         infra_errors=int((status == INFRA_ERROR).sum()),
         missing=int((status == MISSING).sum()),
         runs_total=len(status),
+        token_sources=_token_sources(table.token_source[counted]),
     )
+
+
+def _token_sources(codes: np.ndarray) -> tuple[str, ...]:
+    """The known sources among ``codes``; runs without token counts say nothing."""
+    missing = TOKEN_SOURCE_CODE["missing"]
+    return tuple(sorted(USAGE_SOURCES[int(c)] for c in np.unique(codes) if c != missing))
 
 
 def lane_metrics_from_runs(runs: Sequence[RunRecord]) -> LaneMetrics:

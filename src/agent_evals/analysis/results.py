@@ -30,6 +30,8 @@ class LaneMetrics:
     runs_total: int = 0
     model: str | None = None
     provider: str | None = None
+    token_sources: tuple[str, ...] = ()
+    """Where the counted runs' tokens came from (``metered``, ``reported``, ...), sorted."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class GateDecision:
     warnings: tuple[str, ...] = ()
     mode: str = "point"
     seed: int | None = None
+    stability: float | None = None
+    infra_bound: bool = False
+    """INCONCLUSIVE because a lane's infrastructure failed too often (exit 4, not 3)."""
 
     @property
     def reason(self) -> str:

@@ -17,9 +17,9 @@ from agent_evals.analysis.results import Interval
 from agent_evals.errors import UsageError
 from agent_evals.types import BoundSide, EvidenceVerdict
 
-# A task counts as a success when at least half of its epochs succeeded.
-SUCCESS_THRESHOLD = 0.5
 SUCCESS_METHOD = "newcombe-hybrid-score"
+# With epochs a task's success is its share of solved epochs, used in full (not thresholded).
+EPOCH_SUCCESS_METHOD = "paired-t-epoch-means"
 TOKEN_METHOD = "bootstrap-percentile-log-ratio"
 # An interval whose method names this is of a ratio, and shrinks on the log scale.
 LOG_RATIO_MARK = "log-ratio"
@@ -28,6 +28,8 @@ _FEW_TASKS = " (degenerate: fewer than 2 tasks)"
 _NO_SPREAD = " (degenerate: every task differs by the same amount)"
 # Bootstrap index blocks stay near 4 MB; the result does not depend on this size.
 _CHUNK_ELEMENTS = 1 << 20
+# More tasks than this many times the current count will not come; past it, say so instead.
+MAX_GROWTH = 100
 
 Floats = NDArray[np.float64]
 
@@ -49,20 +51,31 @@ class PairedSuccess:
 def paired_success(
     incumbent: ArrayLike, candidate: ArrayLike, *, confidence: float
 ) -> PairedSuccess:
-    """Compare per-task success (0/1, or epoch-averaged in [0, 1]) of the same tasks.
+    """Compare per-task success (0/1, or the share of solved epochs) of the same tasks.
 
-    Epoch averages count as a success at or above ``SUCCESS_THRESHOLD``. The p-value is the
-    exact (binomial) McNemar test on the discordant pairs; the interval is Newcombe's hybrid
-    score interval for the difference of paired proportions.
+    With 0/1 outcomes the p-value is the exact (binomial) McNemar test on the discordant pairs
+    and the interval is Newcombe's hybrid score interval for the difference of paired
+    proportions. With epochs each task's share of solved epochs is used in full: the interval
+    is the paired t interval of the mean per-task difference (the same quantity as the
+    estimate), and the discordant counts are the tasks either lane did better on.
     """
     inc, cand = _paired(incumbent, candidate, "success")
     if ((inc < 0) | (inc > 1) | (cand < 0) | (cand > 1)).any():
         raise UsageError("success: per-task success must lie in [0, 1] (0/1 or an epoch average)")
-    inc_ok = inc >= SUCCESS_THRESHOLD
-    cand_ok = cand >= SUCCESS_THRESHOLD
-    both = int(np.count_nonzero(inc_ok & cand_ok))
-    cand_only = int(np.count_nonzero(cand_ok & ~inc_ok))
-    inc_only = int(np.count_nonzero(inc_ok & ~cand_ok))
+    cand_only = int(np.count_nonzero(cand > inc))
+    inc_only = int(np.count_nonzero(inc > cand))
+    if not (np.isin(inc, (0.0, 1.0)).all() and np.isin(cand, (0.0, 1.0)).all()):
+        interval = paired_difference(inc, cand, confidence=confidence)
+        method = EPOCH_SUCCESS_METHOD + interval.method.removeprefix(REVIEW_METHOD)
+        p_value = 1.0 if interval.low == interval.high else _paired_t_p(inc, cand)
+        return PairedSuccess(
+            n=int(inc.size),
+            discordant_candidate_only=cand_only,
+            discordant_incumbent_only=inc_only,
+            p_value=p_value,
+            interval=Interval(interval.low, interval.high, interval.estimate, method),
+        )
+    both = int(np.count_nonzero((inc == 1) & (cand == 1)))
     neither = inc.size - both - cand_only - inc_only
     return PairedSuccess(
         n=int(inc.size),
@@ -71,6 +84,11 @@ def paired_success(
         p_value=_mcnemar_exact(cand_only, inc_only),
         interval=_newcombe(both, cand_only, inc_only, neither, _z(confidence)),
     )
+
+
+def _paired_t_p(inc: Floats, cand: Floats) -> float:
+    """Two-sided paired t-test p-value of the per-task differences."""
+    return float(stats.ttest_rel(cand, inc).pvalue)
 
 
 def token_log_ratio(
@@ -144,9 +162,10 @@ def tasks_needed(interval: Interval, n: int, bound: float, *, side: BoundSide) -
 
     Assumes the estimate stays where it is and the interval's half-width shrinks as
     1/sqrt(n), and counts the tasks until the interval clears the bound on the estimate's
-    side: 0 when already settled, None when the estimate sits on the bound (more tasks
-    cannot settle it). An interval whose method contains ``LOG_RATIO_MARK`` (as the token
-    ratio's does) is worked on the log scale.
+    side: 0 when already settled, None when more tasks will not settle it (the estimate sits
+    on the bound, or so near it that over ``MAX_GROWTH`` times the tasks would be needed:
+    then the threshold, not the sample, decides). An interval whose method contains
+    ``LOG_RATIO_MARK`` (as the token ratio's does) is worked on the log scale.
     """
     if n < 1:
         raise UsageError(f"tasks_needed: n must be the number of paired tasks (>= 1), got {n}")
@@ -159,7 +178,7 @@ def tasks_needed(interval: Interval, n: int, bound: float, *, side: BoundSide) -
     half_width = high - estimate if estimate < limit else estimate - low
     shrink = half_width / abs(limit - estimate)
     needed = n * shrink * shrink
-    if not math.isfinite(needed):
+    if not math.isfinite(needed) or needed > MAX_GROWTH * n:
         return None
     # One past the break-even count, so the edge clears the bound strictly, as failing needs.
     return math.floor(needed) + 1 - n

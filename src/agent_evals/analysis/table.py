@@ -20,6 +20,8 @@ from agent_evals.store.columnar import (
     SLICE,
     STATUS,
     STATUS_CODE,
+    TOKEN_SOURCE,
+    TOKEN_SOURCE_CODE,
     PackedField,
 )
 from agent_evals.store.runs import task_key
@@ -46,6 +48,7 @@ class RunTable:
     diff: np.ndarray
     policy: np.ndarray
     oos: np.ndarray
+    token_source: np.ndarray
 
     def __len__(self) -> int:
         return len(self.status)
@@ -71,6 +74,7 @@ _ARRAY_FIELDS = (
     "diff",
     "policy",
     "oos",
+    "token_source",
 )
 
 
@@ -102,6 +106,7 @@ def _from_rows(slices: tuple[str, ...], rows: np.ndarray) -> RunTable:
         diff=_unknown_as_nan(rows["diff"]),
         policy=_unpack(packed, POLICY).astype(np.int32),
         oos=_unpack(packed, OUT_OF_SCOPE).astype(np.int64),
+        token_source=_unpack(packed, TOKEN_SOURCE).astype(np.int8),
     )
 
 
@@ -135,6 +140,7 @@ def run_table_from_records(runs: Sequence[RunRecord]) -> RunTable:
                 index[r.slice] * SLICE.unit
                 + (r.lane == "candidate") * CANDIDATE.unit
                 + STATUS_CODE[r.status] * STATUS.unit
+                + TOKEN_SOURCE_CODE[r.tokens.source] * TOKEN_SOURCE.unit
                 + bool(r.policy_violations) * POLICY.unit
                 + (min(_minus_one(r.review_comments), REVIEW_CAP) + 1) * REVIEW.unit
                 + min(len(r.out_of_scope_files), OUT_OF_SCOPE_CAP) * OUT_OF_SCOPE.unit,

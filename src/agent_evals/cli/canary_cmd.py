@@ -31,6 +31,7 @@ from agent_evals.rollout import (
     rollout_status,
     run_drill,
 )
+from agent_evals.rollout.reconfigure import reconfigure
 from agent_evals.types import RISKS
 
 
@@ -53,14 +54,35 @@ _HOOKS_REASON = "Why (recorded in the audit log and sent to hooks)."
 
 
 @canary_group.command("start")
-@reason_option(default="", help=_HOOKS_REASON)
+@reason_option(default="", help=_HOOKS_REASON + " Needed after a rollback.")
+@click.option(
+    "--override-replay",
+    is_flag=True,
+    help="Start although an eval slice's replay decision is not PROMOTE (needs --reason; "
+    "audited with who and why).",
+)
 @actor_option()
 @format_option("table", "json", default="table")
 @pass_app
-def start_command(app: AppContext, reason: str, actor: str, fmt: str) -> None:
-    """Begin the first live stage; refused until a fire drill has passed."""
+def start_command(
+    app: AppContext, reason: str, override_replay: bool, actor: str, fmt: str
+) -> None:
+    """Begin the first live stage; refused until a fire drill has passed and the replay
+    decision is PROMOTE on every eval slice."""
     controller = _controller(app)
-    _finish(controller, controller.start(actor=actor, reason=reason), fmt)
+    decision = controller.start(actor=actor, reason=reason, override_replay=override_replay)
+    _finish(controller, decision, fmt)
+
+
+@canary_group.command("reconfigure")
+@reason_option(help="Why the config changed (recorded in the audit log).")
+@actor_option()
+@format_option("table", "json", default="table")
+@pass_app
+def reconfigure_command(app: AppContext, reason: str, actor: str, fmt: str) -> None:
+    """Apply a changed strategy or stage share from the config to the running release."""
+    controller = _controller(app)
+    _finish(controller, reconfigure(controller, actor=actor, reason=reason), fmt)
 
 
 @canary_group.command("rollback")

@@ -10,8 +10,10 @@ import click
 from agent_evals.cli.context import AppContext, pass_app
 from agent_evals.cli.options import format_option
 from agent_evals.errors import EXIT_BLOCKED
+from agent_evals.reports.plan_view import plan_summary
 from agent_evals.reports.rollout_views import checklist_view
 from agent_evals.rollout import release_checklist
+from agent_evals.rollout.exposure import release_plan, stored_spread
 
 
 @click.command("check")
@@ -27,6 +29,11 @@ def check_command(app: AppContext, fmt: str) -> None:
         for item in checklist.items:
             mark = "[x]" if item.passed else "[ ]"
             click.echo(f"{mark} {item.name}: {item.detail}")
+        config = app.loaded().config
+        exposure = release_plan(config, spread=stored_spread(app.store(), config))
+        click.echo(f"{plan_summary(exposure)} (agent-evals plan)")
+        for warning in exposure.warnings:
+            click.echo(f"warning: {warning}")
         verdict = "ready" if checklist.passed else "not ready"
         click.echo(
             f"{sum(i.passed for i in checklist.items)}/{len(checklist.items)} passed: {verdict}"

@@ -8,8 +8,10 @@ from agent_evals.cli.audit_cmd import audit_command
 from agent_evals.cli.canary_cmd import canary_group
 from agent_evals.cli.check_cmd import check_command
 from agent_evals.cli.config_cmd import config_group, init_command
+from agent_evals.cli.explain_cmd import explain_command
 from agent_evals.cli.gate_cmd import gate_command
 from agent_evals.cli.import_cmd import import_command
+from agent_evals.cli.plan_cmd import plan_command
 from agent_evals.cli.replay_cmd import replay_command
 from agent_evals.cli.review_cmd import review_group
 from agent_evals.cli.route_cmd import route_command
@@ -25,7 +27,9 @@ ALL: list[click.Command] = [
     slice_group,
     replay_command,
     gate_command,
+    plan_command,
     scorecard_command,
+    explain_command,
     import_command,
     waive_command,
     review_group,

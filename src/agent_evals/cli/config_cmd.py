@@ -12,6 +12,8 @@ from agent_evals.cli.options import format_option
 from agent_evals.config.starter import STARTER_CONFIG
 from agent_evals.errors import UsageError
 from agent_evals.example import write_example
+from agent_evals.reports.plan_view import plan_summary
+from agent_evals.rollout.exposure import release_plan
 
 
 @click.command("init")
@@ -55,4 +57,5 @@ def check_command(app: AppContext, fmt: str) -> None:
     import yaml
 
     click.echo(f"# {loaded.path}: valid")
+    click.echo(f"# {plan_summary(release_plan(loaded.config))} (agent-evals plan)")
     click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())

@@ -12,6 +12,8 @@ from agent_evals.config import LoadedConfig, load_config, resolve_config_path
 from agent_evals.store import DEFAULT_DB_DIR, DEFAULT_DB_FILE, Store, sqlite_url
 
 DB_ENV = "AGENT_EVALS_DB"
+_SQLITE_PREFIX = "sqlite:///"
+_SQLITE_SIDES = ("-wal", "-shm", "-journal")
 
 
 @dataclass
@@ -22,6 +24,7 @@ class AppContext:
     db_option: str | None = None
     _loaded: LoadedConfig | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
+    _new_paths: tuple[Path, ...] = field(default=(), repr=False)
 
     @property
     def config_path(self) -> Path:
@@ -53,13 +56,41 @@ class AppContext:
     def store(self) -> Store:
         """The run store, opened (and migrated) on first use."""
         if self._store is None:
+            self._new_paths = _missing_paths(self.db_url)
             self._store = Store(self.db_url)
         return self._store
+
+    def discard_new_store(self) -> None:
+        """Remove a SQLite store this invocation created when it holds no runs.
+
+        A command that fails (a typo, a missing config) leaves no stray database behind; a
+        store holding runs is always kept, so a failed replay can still ``--resume``.
+        """
+        if self._store is None or not self._new_paths or self._store.count_runs():
+            return
+        self._store.close()
+        self._store = None
+        for path in self._new_paths:
+            for leftover in (path, *(path.with_name(path.name + s) for s in _SQLITE_SIDES)):
+                if leftover.is_file():
+                    leftover.unlink()
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
     def close(self) -> None:
         """Close what was opened."""
         if self._store is not None:
             self._store.close()
+
+
+def _missing_paths(url: str) -> tuple[Path, ...]:
+    """The SQLite file of ``url`` and its missing parent folders, file first, if it is new."""
+    if not url.startswith(_SQLITE_PREFIX) or url.endswith(":memory:"):
+        return ()
+    path = Path(url.removeprefix(_SQLITE_PREFIX))
+    if path.exists():
+        return ()
+    return (path, *(p for p in path.parents if not p.exists()))
 
 
 pass_app = click.make_pass_decorator(AppContext)

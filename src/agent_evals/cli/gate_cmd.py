@@ -59,4 +59,4 @@ def gate_command(
     else:
         print_gates(decision, console())
         click.echo(render_decision_block(candidate.metrics(), decision))
-    sys.exit(exit_for(decision.status))
+    sys.exit(exit_for(decision.status, infra_bound=decision.infra_bound))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import format_option, slice_option
+from agent_evals.cli.options import SuggestingChoice, format_option, slice_option
 from agent_evals.errors import UsageError
 from agent_evals.importers import ImportOptions, ImportRequest, ImportSummary, run_import
 from agent_evals.importers.pipeline import import_target
@@ -24,7 +24,9 @@ _PATH = click.Path(exists=True, path_type=Path)
 @click.command("import", epilog=f"Formats: {', '.join(importer_names())}.")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(importer_names()))
 @click.argument("paths", nargs=-1, type=_PATH)
-@click.option("--lane", required=True, type=click.Choice(LANES), help="Lane the runs belong to.")
+@click.option(
+    "--lane", required=True, type=SuggestingChoice(LANES), help="Lane the runs belong to."
+)
 @click.option("--model", help="Model of the runs (default: the lane's model in the config).")
 @click.option("--release", help="Release to store under (default: the config's release).")
 @slice_option("Put every run in this slice.")

@@ -6,18 +6,53 @@ Each function returns a click decorator; the value reaches the command as ``fmt`
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 import click
 
+from agent_evals.config import ReleaseConfig
+from agent_evals.errors import UsageError
 from agent_evals.rollout import OptChoice
 
 ACTOR_ENV = "AGENT_EVALS_ACTOR"
+_LISTED = 25  # known names listed in an error; the rest are counted
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def did_you_mean(kind: str, name: str, known: Sequence[str]) -> str:
+    """``unknown slice 'x'; did you mean 'y'? (known: a, b)``."""
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(known[:_LISTED]) or "none"
+    more = f" and {len(known) - _LISTED} more" if len(known) > _LISTED else ""
+    return f"unknown {kind} {name!r}{hint} (known: {listed}{more})"
+
+
+def check_slice(config: ReleaseConfig, name: str, present: Sequence[str] = ()) -> None:
+    """Refuse a slice name that is a typo of a known one (the config's, or ``present``).
+
+    A name close to nothing known is left to the command, which may find its folder.
+    """
+    known = list(dict.fromkeys([*config.release.eval_slices, *config.slices, *present]))
+    if name not in known and difflib.get_close_matches(name, known, n=1):
+        raise UsageError(did_you_mean("slice", name, known))
+
+
+class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose error suggests the closest allowed value."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The value if allowed, else a usage error with a "did you mean"."""
+        if isinstance(value, str) and value not in self.choices:
+            known = [str(choice) for choice in self.choices]
+            kind = param.name.removesuffix("_name") if param and param.name else "value"
+            self.fail(did_you_mean(kind, value, known), param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def format_option(

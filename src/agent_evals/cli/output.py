@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from agent_evals.errors import EXIT_BLOCKED, EXIT_INCONCLUSIVE, EXIT_OK
+from agent_evals.errors import EXIT_BLOCKED, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_RUNTIME
 from agent_evals.reports.rollout_views import view_text
 from agent_evals.types import Decision
 
@@ -19,14 +19,14 @@ _EXIT: dict[Decision, int] = {
 }
 
 
-def exit_for(status: Decision) -> int:
-    """The exit code of a decision (SPEC section 6)."""
-    return _EXIT[status]
+def exit_for(status: Decision, *, infra_bound: bool = False) -> int:
+    """The exit code of a decision (SPEC section 6); 4 when the infrastructure kept it open."""
+    return EXIT_RUNTIME if infra_bound else _EXIT[status]
 
 
 def console() -> Console:
-    """A console wide enough for the scorecard even when output is piped."""
-    return Console(width=max(Console().width, 200))
+    """A console as wide as the terminal (``COLUMNS`` when set; 80 when output is piped)."""
+    return Console()
 
 
 def echo_view(view: dict[str, Any], fmt: str) -> None:

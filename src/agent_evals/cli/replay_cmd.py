@@ -8,7 +8,7 @@ from typing import cast
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import format_option, slice_option
+from agent_evals.cli.options import SuggestingChoice, check_slice, format_option, slice_option
 from agent_evals.cli.output import console, exit_for
 from agent_evals.harness.runner import DEFAULT_WORKERS
 from agent_evals.reports import (
@@ -16,8 +16,10 @@ from agent_evals.reports import (
     dumps,
     print_scorecard,
     render_slice_block,
+    report_details,
     scorecard_document,
 )
+from agent_evals.reports.gate_tasks import failing_gates
 from agent_evals.types import LANES, Lane
 from agent_evals.workflows import ReplayOptions, replay
 
@@ -26,10 +28,14 @@ def _warn(message: str) -> None:
     click.secho(f"warning: {message}", fg="yellow", err=True)
 
 
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
 @click.command("replay")
 @click.option(
     "--lane",
-    type=click.Choice(LANES),
+    type=SuggestingChoice(LANES),
     default="candidate",
     show_default=True,
     help="The lane to run; it is compared with the other lane.",
@@ -48,7 +54,13 @@ def _warn(message: str) -> None:
 @click.option("--resume", is_flag=True, help="Skip runs already stored for the same versions.")
 @click.option("--keep", is_flag=True, help="Keep the workspaces for inspection.")
 @click.option("--strict", is_flag=True, help="Refuse when tasks changed since the lock/baseline.")
-@click.option("--with-baseline", is_flag=True, help="Replay the other lane first.")
+@click.option("--with-baseline", is_flag=True, help="Replay the other lane first, on every task.")
+@click.option(
+    "--no-baseline",
+    is_flag=True,
+    help="Never replay the other lane (by default it is replayed first on the tasks "
+    "without a stored run at the current task versions).",
+)
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
 @click.option(
     "--through-gateway",
@@ -72,12 +84,14 @@ def replay_command(
     keep: bool,
     strict: bool,
     with_baseline: bool,
+    no_baseline: bool,
     evidence: bool,
     through_gateway: bool,
     fmt: str,
 ) -> None:
     """Replay a lane on a slice; exit 0 PROMOTE, 1 BLOCKED, 3 INCONCLUSIVE."""
     loaded = app.loaded()
+    check_slice(loaded.config, slice_name)
     options = ReplayOptions(
         epochs=epochs,
         workers=workers,
@@ -85,10 +99,17 @@ def replay_command(
         keep=keep,
         strict=strict,
         with_baseline=with_baseline,
+        no_baseline=no_baseline,
         evidence=True if evidence else None,
         through_gateway=through_gateway,
     )
-    outcome = replay(app.store(), loaded, cast(Lane, lane), slice_name, options, warn=_warn)
+    outcome = replay(
+        app.store(), loaded, cast(Lane, lane), slice_name, options, warn=_warn, note=_note
+    )
+    details = None
+    if failing_gates(outcome.scorecard):
+        runs = [*outcome.runs, *outcome.baseline]
+        details = report_details(runs, loaded.config, outcome.scorecard)
     if fmt == "json":
         document = {
             "slice": outcome.slice,
@@ -96,11 +117,12 @@ def replay_command(
             "runs": len(outcome.runs),
             "baseline_runs": len(outcome.baseline),
             "task_warnings": list(outcome.warnings),
-            **scorecard_document(outcome.scorecard),
+            **scorecard_document(outcome.scorecard, details),
             **decision_document(outcome.comparison.decision),
         }
         click.echo(dumps(document))
     else:
-        print_scorecard(outcome.scorecard, console())
+        print_scorecard(outcome.scorecard, console(), details)
         click.echo(render_slice_block(outcome.comparison, outcome.lane))
-    sys.exit(exit_for(outcome.comparison.decision.status))
+    decision = outcome.comparison.decision
+    sys.exit(exit_for(decision.status, infra_bound=decision.infra_bound))

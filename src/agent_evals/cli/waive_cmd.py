@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import reason_option, slice_option
+from agent_evals.cli.options import SuggestingChoice, check_slice, reason_option, slice_option
 from agent_evals.store import WaiverEntry
 
-WAIVABLE = ("tokens", "review", "cost")
+# ``token-provenance`` accepts comparing tokens and cost across different token sources.
+WAIVABLE = ("tokens", "review", "cost", "token-provenance")
 
 
 @click.command("waive")
-@click.argument("gate_name", metavar="GATE", type=click.Choice(WAIVABLE))
+@click.argument("gate_name", metavar="GATE", type=SuggestingChoice(WAIVABLE))
 @reason_option(help="Why the gate may be waived.")
 @click.option("--by", "by", required=True, help="Who takes responsibility.")
 @slice_option("Only for this slice (default: every slice).")
@@ -25,7 +26,10 @@ def waive_command(
     """Waive GATE for this release; it then shows as "waived" instead of failed."""
     if not reason.strip() or not by.strip():
         raise click.BadParameter("--reason and --by must not be empty")
-    release = app.loaded().config.release.release_id
+    config = app.loaded().config
+    if slice_name is not None:
+        check_slice(config, slice_name)
+    release = config.release.release_id
     entry = WaiverEntry(
         release, gate_name, slice_name, reason.strip(), by.strip(), datetime.now(UTC)
     )

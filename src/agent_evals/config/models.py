@@ -105,6 +105,17 @@ class SliceSpec(ConfigModel):
     risk: Risk | None = None
 
 
+class LiveStatistics(ConfigModel):
+    """How the canary judges live evidence (always anytime-valid; alpha is 1 - confidence).
+
+    ``finalStep`` is what the last step to 100% needs: ``exposure`` (the stage's planned
+    tasks and bake with no harm shown, the default) or ``non-inferiority`` (every rate rule's
+    confidence sequence wholly inside its threshold, which can take far more tasks).
+    """
+
+    final_step: Literal["exposure", "non-inferiority"] = "exposure"
+
+
 class Statistics(ConfigModel):
     """How lanes are compared: point estimates, or paired intervals (evidence)."""
 
@@ -113,12 +124,15 @@ class Statistics(ConfigModel):
     min_samples: Annotated[int, Field(ge=1)] = 30
     seed: int = 20261125
     bootstrap_resamples: Annotated[int, Field(ge=100)] = 2000
+    live: LiveStatistics = LiveStatistics()
+    max_infra_error_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    """Above this share of a lane's runs ending in ``infra_error`` the decision is INCONCLUSIVE."""
 
 
 class Waiver(ConfigModel):
     """A recorded justification that waives a gate: who, why, when."""
 
-    gate: Literal["tokens", "review", "cost", "success"]
+    gate: Literal["tokens", "review", "cost", "success", "token-provenance"]
     reason: str = Field(min_length=1)
     by: str = Field(min_length=1)
     at: datetime | None = None
@@ -136,6 +150,8 @@ class AgentSpec(ConfigModel):
     version: str | None = None
     max_turns: Annotated[int, Field(ge=1)] = 30
     timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
+    # Let agents that refuse to skip permission prompts as root run anyway (in a container).
+    allow_root: bool = False
 
 
 class Hook(ConfigModel):
@@ -184,8 +200,12 @@ class GatewaySpec(ConfigModel):
     evaluate_debounce_seconds: NonNegative = 5.0
     refresh_interval_seconds: Annotated[float, Field(gt=0)] = 5.0
     flush_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    # A dead endpoint: this share of the candidate's last candidateErrorWindow requests failed.
     candidate_error_window: Annotated[int, Field(ge=1)] = 20
-    candidate_error_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    candidate_error_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    # A worse endpoint: its error rate above the incumbent's by this much, on anytime-valid
+    # evidence (the live rules' confidence sequences), however often it is checked.
+    candidate_error_margin: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1
 
     @model_validator(mode="after")
     def _pattern_names_task(self) -> GatewaySpec:

@@ -39,8 +39,12 @@ slices:                             # where each slice's tasks live (relative to
   migration-risky: {path: slices/migration-risky, policySensitive: true, risk: high}
 
 statistics:
-  mode: point                       # point | evidence (paired intervals)
-  confidence: 0.95
+  mode: point                       # point | evidence (paired intervals); point prints each
+                                    # verdict's stability and flags the unstable as noise
+  confidence: 0.95                  # also the live canary's: false rollbacks stay under 5%
   minSamples: 30                    # fewer paired tasks than this prints a low-sample warning
   seed: 20261125                    # resampling seed, printed with every evidence decision
+  live:
+    finalStep: exposure             # exposure | non-inferiority: what the step to 100% needs
+# Live stages without minTasks get what 'agent-evals plan' computes for the thresholds above.
 """

@@ -20,6 +20,8 @@ from agent_evals.gateway.admin import Admin
 from agent_evals.gateway.api import OutcomeEndpoints, error
 from agent_evals.gateway.background import BatchWriter, StoreThread
 from agent_evals.gateway.control import ReleaseLink
+from agent_evals.gateway.dashboard import Dashboard
+from agent_evals.gateway.gemini_wire import endpoint_of, endpoints
 from agent_evals.gateway.github import GithubWebhook
 from agent_evals.gateway.lanes import lane_targets
 from agent_evals.gateway.ledger import Ledger
@@ -38,6 +40,12 @@ ENDPOINTS: tuple[tuple[WireName, str], ...] = (
     ("openai", "/v1/chat/completions"),
     ("anthropic", "/v1/messages"),
     ("responses", "/v1/responses"),
+    *(("gemini", path) for path in endpoints("generateContent", "streamGenerateContent")),
+)
+# Token counting is passed through to the task's lane but is not a model call.
+COUNTING: tuple[tuple[WireName, str], ...] = (
+    ("anthropic", "/v1/messages/count_tokens"),
+    *(("gemini", path) for path in endpoints("countTokens")),
 )
 TASK_PREFIX = "/tasks/"
 
@@ -84,6 +92,7 @@ class Gateway:
             {k: t.model for k, t in self.targets.items()}, self.ledger
         )
         self.proxies = {path: self._proxy(wire, path) for wire, path in ENDPOINTS}
+        self.proxies |= {path: self._proxy(wire, path, metered=False) for wire, path in COUNTING}
         self.app = Starlette(routes=self._routes(environ), lifespan=self._lifespan)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -92,7 +101,7 @@ class Gateway:
             return self.replay_routing
         return LiveRouting(lambda: self.link.router, self.ledger)
 
-    def _proxy(self, wire: WireName, path: str) -> Proxy:
+    def _proxy(self, wire: WireName, path: str, *, metered: bool = True) -> Proxy:
         spec = self.config.gateway
         shadow = Shadow(
             wire=wire,
@@ -111,9 +120,11 @@ class Gateway:
             metrics=self.metrics,
             upstream=self.upstream,
             body_limit=spec.body_limit_bytes,
-            candidate_result=self.link.candidate_result,
-            shadow=None if self.replay else shadow,
+            upstream_result=self.link.upstream_result,
+            shadow=None if self.replay or not metered or wire == "gemini" else shadow,
             fallback=not self.replay,
+            streams=path.endswith(":streamGenerateContent") if wire == "gemini" else None,
+            metered=metered,
         )
 
     def _routes(self, environ: Mapping[str, str] | None) -> list[Route]:
@@ -124,6 +135,7 @@ class Gateway:
         github = GithubWebhook(self.runs, spec, environ)
         return [
             Route("/v1/models", self.models, methods=["GET"]),
+            Route(TASK_PREFIX + "{task}/v1/models", self.models, methods=["GET"]),
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/readyz", self.readyz, methods=["GET"]),
             Route("/metrics", self.prometheus, methods=["GET"]),
@@ -136,19 +148,20 @@ class Gateway:
             Route("/admin/rollback", guard(admin.rollback), methods=["POST"]),
             Route("/admin/freeze", guard(admin.freeze), methods=["POST"]),
             Route("/admin/unfreeze", guard(admin.unfreeze), methods=["POST"]),
+            *Dashboard(self.link).routes(),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Model requests go straight to their proxy; the rest through Starlette."""
         if scope["type"] == "http" and scope["method"] == "POST":
             path: str = scope["path"]
-            proxy = self.proxies.get(path)
+            proxy = self.proxies.get(endpoint_of(path))
             if proxy is not None:
                 await proxy(scope, receive, send)
                 return
             if path.startswith(TASK_PREFIX):
                 task, _, rest = path[len(TASK_PREFIX) :].partition("/")
-                proxy = self.proxies.get("/" + rest)
+                proxy = self.proxies.get(endpoint_of("/" + rest))
                 if proxy is not None and task:
                     await proxy(scope, receive, send, unquote(task))
                     return

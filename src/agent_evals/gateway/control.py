@@ -4,9 +4,11 @@ Routing reads a compiled plan in memory. The stored state (one row) is re-read o
 the candidate's live health (a scan of the stage's runs) is recomputed after every outcome
 and admin action, and on every ``HEALTH_EVERY``-th tick, so the timer stays cheap.
 
-When the candidate's upstream fails ``candidateErrorRate`` of its last
-``candidateErrorWindow`` requests, the controller falls back at once (share 0, rollback
-hooks), with the failures as evidence.
+When the candidate's upstream is dead (it failed ``candidateErrorRate`` of its last
+``candidateErrorWindow`` requests) or worse than the incumbent's (its error rate above the
+incumbent's by ``candidateErrorMargin`` on an anytime-valid confidence sequence, so a 19%
+error rate against the incumbent's 20% never trips it), the controller falls back at once
+(share 0, rollback hooks), with the failures as evidence.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from agent_evals.rollout import (
     build_plan,
     evaluate,
 )
+from agent_evals.rollout.breaker import ErrorRateBreaker
 from agent_evals.rollout.plan import live_health
+from agent_evals.types import Lane
 
 log = logging.getLogger("agent_evals.gateway")
 ACTOR = "gateway"
@@ -48,6 +52,9 @@ class ReleaseLink:
         self.router = Router(build_plan(self.config, None))
         self._window: deque[bool] = deque(maxlen=spec.candidate_error_window)
         self._limit = math.ceil(spec.candidate_error_rate * spec.candidate_error_window)
+        self._breaker = ErrorRateBreaker(
+            spec.candidate_error_margin, alpha=1.0 - self.config.statistics.confidence
+        )
         self._tripping = False
         self._pending: asyncio.Task[None] | None = None
         self._alerts = 0
@@ -93,21 +100,28 @@ class ReleaseLink:
 
     # the candidate's upstream ------------------------------------------------------------
 
-    async def candidate_result(self, ok: bool, failure: str = "") -> None:
-        """Count one candidate request; fall back once the failures cross the threshold."""
+    async def upstream_result(self, lane: Lane, ok: bool, failure: str = "") -> None:
+        """Count one upstream try; fall back once the candidate's is shown dead or worse."""
+        self._breaker.record(lane, ok)
+        if lane != "candidate":
+            return
         self._window.append(ok)
         if ok or self._tripping:
             return
         failures = self._window.count(False)
-        if failures < self._limit:
+        worse = self._breaker.tripped()
+        if failures < self._limit and not worse:
             return
         self._tripping = True
         try:
             size = len(self._window)
             reason = f"candidate upstream failing: {failures} of the last {size} requests failed"
+            if worse and failures < self._limit:
+                reason = _worse_reason(self._breaker)
             evidence = {"failures": failures, "window": size, "last_failure": failure}
             await self.io.run(self._fall_back, reason, evidence)
             self._window.clear()
+            self._breaker.reset()
             await self.refresh()
         finally:
             self._tripping = False
@@ -158,3 +172,11 @@ class ReleaseLink:
         """Cancel a pending evaluation."""
         if self._pending is not None:
             self._pending.cancel()
+
+
+def _worse_reason(breaker: ErrorRateBreaker) -> str:
+    incumbent, candidate = breaker.rates()
+    return (
+        f"candidate upstream error rate {candidate or 0.0:.2f} above the incumbent's "
+        f"{incumbent or 0.0:.2f} by more than {breaker.margin:g}, on anytime-valid evidence"
+    )

@@ -32,13 +32,15 @@ from agent_evals.gateway.wire import (
     WireName,
     body_usage,
     upstream_headers,
+    upstream_url,
 )
 from agent_evals.records import TokenUsage
 from agent_evals.rollout import RouteDecision
 from agent_evals.types import Lane
 
 log = logging.getLogger("agent_evals.gateway")
-CandidateResult = Callable[[bool, str], Awaitable[None]]
+# Each lane's first upstream try of a request it was routed: (lane, ok, failure).
+UpstreamResult = Callable[[Lane, bool, str], Awaitable[None]]
 
 _FORWARDED = frozenset(
     {b"accept", b"anthropic-version", b"anthropic-beta", b"openai-beta", b"x-agent-task-id"}
@@ -82,7 +84,12 @@ class Attempt:
 
 
 class Proxy:
-    """One model endpoint (``/v1/chat/completions``, ``/v1/messages`` or ``/v1/responses``)."""
+    """One model endpoint (``/v1/chat/completions``, ``/v1/messages``, ``/v1/responses``, ...).
+
+    ``streams`` fixes whether answers stream (Gemini says so by its method), else the body's
+    ``stream`` does; an endpoint that is not ``metered`` (token counting) is passed through
+    without being counted as a model call of its task.
+    """
 
     def __init__(
         self,
@@ -95,9 +102,11 @@ class Proxy:
         metrics: GatewayMetrics,
         upstream: Upstream,
         body_limit: int,
-        candidate_result: CandidateResult,
+        upstream_result: UpstreamResult,
         shadow: Shadow | None = None,
         fallback: bool = True,
+        streams: bool | None = None,
+        metered: bool = True,
     ) -> None:
         self.wire: WireName = wire
         self.path = path
@@ -107,11 +116,13 @@ class Proxy:
         self.metrics = metrics
         self.upstream = upstream
         self.body_limit = body_limit
-        self.candidate_result = candidate_result
+        self.upstream_result = upstream_result
         self.shadow = shadow
         self.fallback = fallback
+        self.streams = streams
+        self.metered = metered
         self.errors = ErrorEvent(wire)
-        self._urls = {lane: target.url(path) for lane, target in targets.items()}
+        self._urls = {lane: upstream_url(wire, t, path) for lane, t in targets.items()}
 
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send, path_task: str | None = None
@@ -178,7 +189,7 @@ class Proxy:
         forwarded: RawHeaders,
         send: Send,
     ) -> None:
-        stream = document.get("stream") is True
+        stream = document.get("stream") is True if self.streams is None else self.streams
         strip_usage = False
         if stream and self.wire == "openai":
             options = document.get("stream_options")
@@ -206,14 +217,15 @@ class Proxy:
         lane = attempt.decision.lane
         while True:
             target = self.targets[lane]
-            document["model"] = target.model
+            if self.wire != "gemini":
+                document["model"] = target.model
             headers = upstream_headers(self.wire, target, forwarded)
             sent = perf_counter()
             failure, reply = await self._try(lane, document, headers, stream)
             attempt.upstream_s += perf_counter() - sent
             attempt.served = lane
-            if lane == "candidate" and attempt.decision.lane == "candidate":
-                await self.candidate_result(failure is None, failure or "")
+            if lane == attempt.decision.lane:
+                await self.upstream_result(lane, failure is None, failure or "")
             if failure is None or lane == "incumbent" or not self.fallback:
                 return reply
             self.metrics.fallbacks += 1
@@ -342,7 +354,7 @@ class Proxy:
         if ok:
             price = self.ledger.prices.get(served)
             stats.add_usage(usage, None if usage is None else cost_of(usage, price))
-        if attempt.run is not None:
+        if attempt.run is not None and self.metered:
             self.ledger.add(
                 attempt.run,
                 usage if ok else None,

@@ -1,4 +1,4 @@
-"""The three wire formats the gateway speaks: usage in answers and streams, errors, auth.
+"""The wire formats the gateway speaks: usage in answers and streams, errors, auth.
 
 Usage maps onto ``TokenUsage`` the way the harness does: ``input`` excludes cached reads,
 so OpenAI's ``prompt_tokens`` (which include ``cached_tokens``) are split. A format that has
@@ -13,13 +13,14 @@ from typing import Any, Literal
 
 import orjson
 
+from agent_evals.gateway import gemini_wire
 from agent_evals.gateway.lanes import LaneTarget
 from agent_evals.records import TokenUsage
 
-WireName = Literal["openai", "anthropic", "responses"]
+WireName = Literal["openai", "anthropic", "responses", "gemini"]
 ANTHROPIC_VERSION = "2023-06-01"
 RawHeaders = list[tuple[bytes, bytes]]
-CLIENT_AUTH = frozenset({b"authorization", b"x-api-key"})
+CLIENT_AUTH = frozenset({b"authorization", b"x-api-key", b"x-goog-api-key"})
 _NO_USAGE = b'"usage":null'
 
 
@@ -85,6 +86,8 @@ def body_usage(wire: WireName, body: bytes) -> TokenUsage | None:
         return anthropic_usage(document.get("usage"))
     if wire == "responses":
         return responses_usage(document.get("usage"))
+    if wire == "gemini":
+        return gemini_wire.body_usage(document)
     return openai_usage(document.get("usage"))
 
 
@@ -94,12 +97,14 @@ class StreamMeter:
     ``feed`` returns the bytes to forward now. Events are forwarded whole; with
     ``strip_usage`` the usage-only chunk of an OpenAI stream (asked for upstream on the
     client's behalf) is dropped. ``complete`` tells whether the stream's final event came.
+    Gemini streams may separate events with ``\r\n\r\n``; they are forwarded with ``\n\n``.
     """
 
-    __slots__ = ("_buffer", "_event", "complete", "strip_usage", "usage")
+    __slots__ = ("_buffer", "_crlf", "_event", "complete", "strip_usage", "usage")
 
     def __init__(self, wire: WireName, *, strip_usage: bool = False) -> None:
         self._buffer = b""
+        self._crlf = wire == "gemini"
         self._event: Callable[[bytes], bool] = _EVENT_READERS[wire].__get__(self)
         self.strip_usage = strip_usage
         self.usage: TokenUsage | None = None
@@ -108,6 +113,8 @@ class StreamMeter:
     def feed(self, chunk: bytes) -> bytes:
         """Take upstream bytes; return the complete events to forward."""
         data = self._buffer + chunk if self._buffer else chunk
+        if self._crlf:
+            data = data.replace(b"\r\n", b"\n")
         end = data.rfind(b"\n\n")
         if end < 0:
             self._buffer = data
@@ -157,11 +164,18 @@ class StreamMeter:
             self.complete = True
         return True
 
+    def _gemini_event(self, event: bytes) -> bool:
+        usage, finished = gemini_wire.read_event(event)
+        self.usage = usage or self.usage
+        self.complete = self.complete or finished
+        return True
+
 
 _EVENT_READERS: dict[WireName, Any] = {
     "openai": StreamMeter._openai_event,
     "anthropic": StreamMeter._anthropic_event,
     "responses": StreamMeter._responses_event,
+    "gemini": StreamMeter._gemini_event,
 }
 
 
@@ -204,6 +218,8 @@ class ErrorEvent:
         """An error document in the wire's own shape."""
         if self.wire == "anthropic":
             return orjson.dumps({"type": "error", "error": {"type": kind, "message": message}})
+        if self.wire == "gemini":
+            return gemini_wire.error_body(status, message)
         return orjson.dumps({"error": {"message": message, "type": kind, "code": status}})
 
     def event(self, message: str) -> bytes:
@@ -214,6 +230,8 @@ class ErrorEvent:
         if self.wire == "responses":
             data = {"type": "error", "code": "upstream_error", "message": message}
             return b"event: error\ndata: " + orjson.dumps(data) + b"\n\n"
+        if self.wire == "gemini":
+            return gemini_wire.error_event(message)
         error = {"message": message, "type": "upstream_error", "code": 502}
         return b"data: " + orjson.dumps({"error": error}) + b"\n\n"
 
@@ -222,6 +240,8 @@ def auth_headers(wire: WireName, key: str) -> dict[str, str]:
     """The header a provider reads its API key from."""
     if wire == "anthropic":
         return {"x-api-key": key}
+    if wire == "gemini":
+        return {gemini_wire.KEY_HEADER: key}
     return {"authorization": f"Bearer {key}"}
 
 
@@ -237,3 +257,10 @@ def upstream_headers(wire: WireName, target: LaneTarget, forwarded: RawHeaders) 
     if wire == "anthropic" and "anthropic-version" not in headers:
         headers["anthropic-version"] = ANTHROPIC_VERSION
     return headers
+
+
+def upstream_url(wire: WireName, target: LaneTarget, path: str) -> str:
+    """A lane's URL for a gateway endpoint (Gemini's carries the lane's model in its path)."""
+    if wire == "gemini":
+        return gemini_wire.upstream_url(target.base_url, path, target.model)
+    return target.url(path)

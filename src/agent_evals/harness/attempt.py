@@ -14,7 +14,12 @@ from agent_evals.config.lanes import ModelRoute, lane_route, model_route
 from agent_evals.config.models import Price
 from agent_evals.config.pricing import cost_of
 from agent_evals.errors import HarnessError, UsageError
-from agent_evals.harness.agents.base import AgentAdapter, AgentRequest, AgentResult
+from agent_evals.harness.agents.base import (
+    AgentAdapter,
+    AgentRequest,
+    AgentResult,
+    state_files,
+)
 from agent_evals.harness.llm_reviewer import LlmReview, LlmReviewer, reviewer_from_config
 from agent_evals.harness.measure import (
     DiffMeasure,
@@ -25,6 +30,7 @@ from agent_evals.harness.measure import (
 )
 from agent_evals.harness.patch import parse_patch
 from agent_evals.harness.policy import check_policy, dependency_changes
+from agent_evals.harness.preflight import LaneProbe
 from agent_evals.harness.reviewer import (
     Finding,
     ReviewInput,
@@ -35,7 +41,7 @@ from agent_evals.harness.reviewer import (
 from agent_evals.harness.workspace import Workspace, Workspaces
 from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
 from agent_evals.tasks import Task
-from agent_evals.types import Lane, ReviewSource, RunStatus, UsageSource
+from agent_evals.types import CostSource, Lane, ReviewSource, RunStatus
 
 LINT_TIMEOUT_S = 300.0
 
@@ -80,6 +86,20 @@ def lane_setup(
     )
 
 
+def lane_probe(loaded: LoadedConfig, lane: Lane) -> LaneProbe:
+    """What the preflight checks for a lane: its route and key, resolved as its runs do."""
+    route = lane_route(loaded.config, lane)
+    return LaneProbe(
+        lane=lane,
+        model_key=route.name,
+        model=route.model,
+        base_url=route.base_url,
+        api_key=_api_key(route),
+        api_key_env=route.api_key_env,
+        provider=route.provider,
+    )
+
+
 def _llm_reviewer(loaded: LoadedConfig) -> LlmReviewer | None:
     config = loaded.config
     llm = config.reviewer.llm
@@ -107,7 +127,9 @@ def _api_key(route: ModelRoute) -> str | None:
 
 
 def classify(result: AgentResult, verify: VerifyOutcome | None) -> RunStatus:
-    """The run's status: agent limits first, then the verify exit code alone."""
+    """The run's status: the infrastructure's failures, agent limits, then the verify exit code."""
+    if result.infra_error:
+        return "infra_error"
     if result.timed_out:
         return "timeout"
     if result.limit_exceeded:
@@ -156,13 +178,13 @@ class Attempts:
         return self._record(task, epoch, result, measured, started, latency)
 
     def _measure(self, task: Task, ws: Workspace, result: AgentResult) -> _Measured:
-        diff = measure_diff(ws)
+        diff = measure_diff(ws, state_files(self.setup.adapter))
         scope = out_of_scope(diff.paths, task.scope)
         deps = dependency_changes(ws, diff.paths)
         violations = check_policy(task.policy, diff, deps, result.commands_run)
         new_lint = self._new_lint(task, ws)
         verify = None
-        if not (result.timed_out or result.limit_exceeded):
+        if not (result.timed_out or result.limit_exceeded or result.infra_error):
             verify = run_verify(task, ws, None)
             if verify.could_not_start:
                 raise HarnessError(f"verify command of task {task.id!r}: {verify.output_tail}")
@@ -233,7 +255,7 @@ class Attempts:
             ended_at=datetime.now(UTC),
             task_hash=task.content_hash,
             agent=s.adapter.name,
-            agent_version=s.agent_version,
+            agent_version=result.agent_version or s.agent_version,
             detail=_detail(result, measured),
         )
 
@@ -260,11 +282,14 @@ class _Measured:
 
 def _cost(
     result: AgentResult, tokens: TokenUsage, price: Price | None
-) -> tuple[float | None, UsageSource]:
+) -> tuple[float | None, CostSource]:
+    """The configured price wins over the agent's own estimate, which prices differently."""
+    cost = cost_of(tokens, price)
+    if cost is not None:
+        return cost, "price"
     if result.cost_usd is not None:
         return result.cost_usd, "reported"
-    cost = cost_of(tokens, price)
-    return (cost, tokens.source) if cost is not None else (None, "missing")
+    return None, "missing"
 
 
 def _detail(result: AgentResult, measured: _Measured) -> str | None:

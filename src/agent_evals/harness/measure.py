@@ -46,9 +46,14 @@ class DiffMeasure:
         )
 
 
-def measure_diff(workspace: Workspace) -> DiffMeasure:
-    """Stage everything and diff it against the base, so new and deleted files count too."""
-    git(workspace.path, "add", "-A")
+def measure_diff(workspace: Workspace, ignore: tuple[str, ...] = ()) -> DiffMeasure:
+    """Stage everything and diff it against the base, so new and deleted files count too.
+
+    Paths matching an ``ignore`` glob (the agent's own state files, such as its chat history)
+    are left unstaged, so they are in neither the diff, the scope check nor the review.
+    """
+    excluded = [f":(exclude,glob){pattern}" for pattern in ignore]
+    git(workspace.path, "add", "-A", "--", ".", *excluded)
     # One process prints both: the numstat lines, a blank line, then the patch.
     output = git(workspace.path, *_DIFF, "--numstat", "-p", "-U0", workspace.base)
     numstat, _, patch = output.partition("\n\n")

@@ -13,10 +13,13 @@ from agent_evals.analysis.results import (
     Scorecard,
     SliceComparison,
 )
+from agent_evals.reports.details import ReportDetails
+from agent_evals.reports.gate_tasks import gate_tasks
 
 
 def decision_document(decision: GateDecision) -> dict[str, Any]:
-    """The decision part: status, reason(s), gates, warnings, mode and seed."""
+    """The decision part: status, reason(s), gates, warnings, mode, seed and, in point mode
+    over paired tasks, the share of resamples that repeat the decision (its stability)."""
     return {
         "promotion_status": decision.status,
         "reason": decision.reason,
@@ -25,6 +28,7 @@ def decision_document(decision: GateDecision) -> dict[str, Any]:
         "warnings": list(decision.warnings),
         "mode": decision.mode,
         "seed": decision.seed,
+        "stability": decision.stability,
     }
 
 
@@ -62,14 +66,20 @@ def comparison_document(comparison: SliceComparison) -> dict[str, Any]:
     }
 
 
-def scorecard_document(scorecard: Scorecard) -> dict[str, Any]:
-    """The whole scorecard: the release decision first, then overall and per-slice entries."""
-    return {
+def scorecard_document(
+    scorecard: Scorecard, details: ReportDetails | None = None
+) -> dict[str, Any]:
+    """The whole scorecard: the release decision first, then overall and per-slice entries,
+    and (with ``details``) the tasks behind each failing gate."""
+    document = {
         "release": scorecard.release,
         **decision_document(scorecard.decision),
         "overall": comparison_document(scorecard.overall),
         "slices": [comparison_document(c) for c in scorecard.slices],
     }
+    if details is not None:
+        document["gate_tasks"] = [found.document() for found in gate_tasks(scorecard, details)]
+    return document
 
 
 def dumps(document: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from agent_evals.analysis.live import LiveEvidence
 from agent_evals.analysis.results import LaneMetrics
 from agent_evals.rollout.assignment import AssignmentCheck
 from agent_evals.rollout.budget import BudgetReport
@@ -81,12 +82,23 @@ def review_view(review: StageReview) -> dict[str, Any]:
         "finished_tasks": f"{review.finished}/{review.min_tasks}",
         "bake_minutes": f"{review.baked_minutes:.0f}/{review.min_bake_minutes:g}",
         "live_scorecard": f"{health.decision.status}: {health.decision.reason}",
+        "live_evidence": _live_evidence(health.live),
         "waiting_for": list(review.waiting_for()),
         "lanes": {
             "incumbent": _metrics(health.incumbent),
             "candidate": _metrics(health.candidate),
         },
     }
+
+
+def _live_evidence(live: LiveEvidence) -> list[str]:
+    """Each rate rule's anytime-valid verdict: what it rolls back on, not the point scorecard."""
+    lines = [
+        f"{r.name}: {r.verdict}, {_num(r.estimate)} [{_num(r.low)}, {_num(r.high)}] "
+        f"against {_num(r.threshold)} ({r.estimand})"
+        for r in live.rules
+    ]
+    return [f"confidence sequences at alpha {live.alpha:.2f}, pooled since start", *lines]
 
 
 def _metrics(metrics: LaneMetrics) -> str:
@@ -136,9 +148,15 @@ def status_view(status: RolloutStatus) -> dict[str, Any]:
     }
     if status.review is not None:
         view["stage_review"] = review_view(status.review)
+        view["stage_review"]["waiting_for"] += list(status.stops)
     if status.assignment is not None:
         view["assignment"] = assignment_view(status.assignment)
     view["budget"] = budget_view(status.budget) if status.budget else "not configured"
+    if status.replay is not None:
+        view["replay"] = status.replay.summary()
+        if status.replay.override is not None:
+            override = status.replay.override
+            view["replay_override"] = f"by {override.actor}: {override.reason}"
     return view
 
 

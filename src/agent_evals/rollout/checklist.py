@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.records import RunRecord
+from agent_evals.rollout.replay_gate import replay_gate
 from agent_evals.rollout.state import RolloutState, read_rollout, release_steps
 from agent_evals.store import Store
 from agent_evals.types import LANES
@@ -149,9 +150,16 @@ def _budget(facts: _Facts) -> CheckItem:
     return CheckItem(name, True, f"{budget.window_hours:g}h window, {cap}, {fallback}")
 
 
+def _replay_verdict(facts: _Facts) -> CheckItem:
+    name = "replay decision PROMOTE on every eval slice (or an audited override)"
+    gate = replay_gate(facts.store, facts.config)
+    return CheckItem(name, gate.open, gate.summary())
+
+
 _CHECKS: tuple[Callable[[_Facts], CheckItem], ...] = (
     _pinned,
     _replayed,
+    _replay_verdict,
     _policy_slices,
     _capped,
     _drilled,

@@ -14,6 +14,7 @@ from agent_evals.config.models import ReleaseConfig, Stage
 from agent_evals.errors import ConflictError, UsageError
 from agent_evals.rollout.clock import SYSTEM_CLOCK, Clock
 from agent_evals.rollout.hooks import HookDispatch, HookEvent, HookEventName, HookRunner
+from agent_evals.rollout.replay_gate import OVERRIDE_KEY, ReplayGate, slice_verdicts
 from agent_evals.rollout.state import RolloutState, current_step, read_rollout, release_steps
 from agent_evals.store import AuditEntry, Store
 
@@ -30,6 +31,7 @@ RolloutAction = Literal[
     "trust",
     "alert",
     "drill",
+    "reconfigure",
 ]
 
 
@@ -255,17 +257,72 @@ class CanaryController:
                 "passed for it; run agent-evals canary drill"
             )
 
-    def start(self, *, actor: str, reason: str = "") -> RolloutDecision:
-        """Begin the first stage (from ``ready``, or again after a rollback)."""
+    def require_replay(self, target: Stage | None, gate: ReplayGate) -> None:
+        """Refuse live candidate traffic until every eval slice's replay decision is PROMOTE."""
+        live = target is None or target.share > 0.0 or self.config.release.strategy == "opt-in"
+        if live and not gate.open:
+            share = 1.0 if target is None else target.share
+            raise UsageError(
+                f"live share {share:g} refused for release {self.release!r}: the replay "
+                f"decision is not PROMOTE on every eval slice: {gate.summary()}; replay them "
+                "(agent-evals replay --lane candidate --slice S), or pass --override-replay "
+                "--reason WHY (recorded in the audit log)"
+            )
+
+    def start(
+        self, *, actor: str, reason: str = "", override_replay: bool = False
+    ) -> RolloutDecision:
+        """Begin the first stage (from ``ready``, or again after a rollback, with a reason).
+
+        The first live share needs a PROMOTE replay decision on every eval slice, or
+        ``override_replay`` with a ``reason``; the override is audited with who and why.
+        """
         first = self.steps[0]
         state = self.state()
         self.require_drill(state, first)
+        if override_replay and not reason.strip():
+            raise UsageError("--override-replay needs --reason WHY (recorded in the audit log)")
+        if state is not None and state.phase == "rolled-back" and not reason.strip():
+            raise UsageError(
+                f"release {self.release!r} was rolled back ({state.rollback_reason}); "
+                "starting it again needs --reason WHY (recorded in the audit log)"
+            )
+        gate = ReplayGate(slice_verdicts(self.store, self.config))
+        if not override_replay:
+            self.require_replay(first, gate)
         state = state or self.register(actor=actor)
         if state.phase not in ("ready", "rolled-back"):
             raise UsageError(
                 f"release {self.release!r} is live already at {state.stage} "
                 f"(share {state.share:g}); use agent-evals canary promote or rollback"
             )
-        why = reason or f"started at share {first.share:g}"
-        changes = {"phase": "stage", "step": 0, "share": first.share, "rollback_reason": None}
-        return self._change(state, "start", actor, why, **changes)
+        return self._begin(state, first, actor, reason, gate, override_replay)
+
+    def _begin(
+        self,
+        state: RolloutState,
+        first: Stage,
+        actor: str,
+        reason: str,
+        gate: ReplayGate,
+        override_replay: bool,
+    ) -> RolloutDecision:
+        reasons = [reason or f"started at share {first.share:g}"]
+        evidence: dict[str, Any] = {"replay": gate.evidence()}
+        if override_replay and not gate.promoted:
+            reasons.append(f"replay gate overridden by {actor}: {gate.summary()}")
+            evidence[OVERRIDE_KEY] = {"actor": actor, "reason": reason}
+        changes = {
+            "phase": "stage",
+            "step": 0,
+            "share": first.share,
+            "rollback_reason": None,
+            "strategy": self.config.release.strategy,  # nothing is live: the config's holds
+        }
+        new = state.moved(
+            at=self.clock.now(), action="start", actor=actor, reason=reasons[0], **changes
+        )
+        stored = self.commit(
+            state, new, action="start", actor=actor, reasons=tuple(reasons), evidence=evidence
+        )
+        return RolloutDecision("start", stored, tuple(reasons), evidence)

@@ -9,7 +9,14 @@ from agent_evals.config.models import Stage
 from agent_evals.errors import ConflictError, UsageError
 from agent_evals.rollout.budget import BudgetReport, budget_report
 from agent_evals.rollout.controller import CanaryController, RolloutAction, RolloutDecision
-from agent_evals.rollout.health import Health, stage_health, stage_window
+from agent_evals.rollout.health import (
+    Health,
+    live_settings,
+    release_window,
+    stage_finished,
+    stage_health,
+)
+from agent_evals.rollout.replay_gate import replay_gate
 from agent_evals.rollout.state import RolloutState
 
 CONTROLLER = "controller"
@@ -17,14 +24,19 @@ CONTROLLER = "controller"
 
 @dataclass(frozen=True)
 class StageReview:
-    """How the current stage stands: its live health and what it still waits for."""
+    """How the current stage stands: its live health and what it still waits for.
+
+    ``finished`` counts the candidate tasks of this stage (its planned exposure); the health
+    behind it pools every stage since the release started.
+    """
 
     health: Health
     finished: int
     min_tasks: int
     baked_minutes: float
     min_bake_minutes: float
-    incumbent_scope: str = "stage"
+    incumbent_scope: str = "release"
+    needs_non_inferiority: bool = False
 
     def waiting_for(self) -> tuple[str, ...]:
         """Unmet conditions for leaving the stage, empty when it may advance."""
@@ -33,9 +45,11 @@ class StageReview:
             waits.append(f"finished tasks {self.finished}/{self.min_tasks}")
         if self.baked_minutes < self.min_bake_minutes:
             waits.append(f"bake {self.baked_minutes:.0f}/{self.min_bake_minutes:g} min")
-        decision = self.health.decision
-        if not waits and decision.status != "PROMOTE":
-            waits.append(f"live scorecard {decision.status}: {decision.reason or 'no data'}")
+        if self.needs_non_inferiority and not self.health.live.non_inferior:
+            open_rules = [r.name for r in self.health.live.rules if r.verdict != "non-inferior"]
+            waits.append(
+                "the step to 100% needs evidence of non-inferiority: " + ", ".join(open_rules)
+            )
         return tuple(waits)
 
     def evidence(self) -> dict[str, Any]:
@@ -51,18 +65,21 @@ class StageReview:
 
 
 def review_stage(controller: CanaryController, state: RolloutState) -> StageReview:
-    """The live scorecard and progress of the stage ``state`` is in."""
+    """The live evidence since the release started and the progress of the current stage."""
     step = controller.step_of(state)
-    window = stage_window(controller.store, controller.config, state)
+    window = release_window(controller.store, state)
     health = stage_health(controller.store, controller.config, state, window)
     baked = (controller.clock.now() - state.stage_started_at).total_seconds() / 60.0
+    last = state.phase == "stage" and next_step(controller, state) is None
+    rule = live_settings(controller.config).final_step
     return StageReview(
         health,
-        health.finished,
+        stage_finished(window, state),
         step.min_tasks,
         baked,
         step.min_bake_minutes,
         window.incumbent_scope,
+        needs_non_inferiority=last and rule == "non-inferiority",
     )
 
 
@@ -97,19 +114,16 @@ def _progress(
         return controller.record(
             state, "hold", actor, ("promoted; watching live health",), evidence
         )
-    waits = review.waiting_for() or _stops(controller, state)
+    waits = review.waiting_for() or stage_stops(controller, state)
     if waits:
         return controller.record(state, "hold", actor, waits, evidence)
-    reason = (
-        f"stage passed: {review.finished} tasks, {review.baked_minutes:.0f} min, "
-        "live scorecard PROMOTE"
-    )
+    reason = f"stage passed: {review.finished} tasks, {review.baked_minutes:.0f} min, no harm shown"
     return advance(
         controller, state, actor=actor, action="advance", reasons=(reason,), evidence=evidence
     )
 
 
-def _stops(controller: CanaryController, state: RolloutState) -> tuple[str, ...]:
+def stage_stops(controller: CanaryController, state: RolloutState) -> tuple[str, ...]:
     """What keeps a passing stage from moving on by itself."""
     strategy = controller.config.release.strategy
     if strategy in ("shadow", "opt-in"):
@@ -121,6 +135,10 @@ def _stops(controller: CanaryController, state: RolloutState) -> tuple[str, ...]
         return (
             "stage passed; the next stage needs a passed fire drill (agent-evals canary drill)",
         )
+    if target is None or target.share > 0.0:
+        gate = replay_gate(controller.store, controller.config)
+        if not gate.open:
+            return (f"stage passed; the next stage needs a PROMOTE replay: {gate.summary()}",)
     return ()
 
 
@@ -170,6 +188,9 @@ def promote(
         raise ConflictError(_moved_on(state, expected_stage))
     _check_promotable(controller, state)
     controller.require_drill(state, next_step(controller, state))
+    controller.require_replay(
+        next_step(controller, state), replay_gate(controller.store, controller.config)
+    )
     review = review_stage(controller, state)
     waits = review.waiting_for() + tuple(f"candidate unhealthy: {r}" for r in review.health.reasons)
     if waits and not force:

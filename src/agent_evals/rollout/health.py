@@ -1,4 +1,12 @@
-"""Is the candidate healthy on live work? The live scorecard of the current stage window."""
+"""Is the candidate healthy on live work? Anytime-valid evidence pooled over the release.
+
+The rate rules are judged on confidence sequences (``analysis.live``), so the controller and
+the router may look after every outcome without inflating the false-rollback rate, and the
+evidence of every stage since the release started is pooled, never reset at a stage boundary.
+After ``done`` the same sequences keep running: the incumbent's baseline is every live run it
+finished since the start, growing while it still serves pinned slices and high-risk tasks, so
+it is never a frozen sample re-read against a point threshold. Policy stays a hard rule.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +16,62 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from agent_evals.analysis import GATES, GateInput, decide, lane_metrics_from_runs
+from agent_evals.analysis.live import LiveEvidence, live_evidence
 from agent_evals.analysis.results import GateDecision, LaneMetrics
+from agent_evals.analysis.table import run_table_from_records
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.records import RunRecord
-from agent_evals.rollout.state import RolloutState, current_step
+from agent_evals.rollout.state import RolloutState, release_steps
 from agent_evals.store import Store
+from agent_evals.types import UNCOUNTED_STATUSES
 
-# A policy breach needs one run; the rate gates need a stage's worth of finished tasks.
-_IMMEDIATE_GATES = frozenset({"policy"})
-_CANDIDATE_SOURCES = frozenset({"live", "shadow"})
+FinalStepRule = Literal["exposure", "non-inferiority"]
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How live evidence is judged: the release's false-rollback rate, the exposure the
+    sequences are tuned for, and what the last step to 100% needs."""
+
+    alpha: float
+    planned: float
+    final_step: FinalStepRule = "exposure"
+
+
+def live_settings(config: ReleaseConfig) -> LiveSettings:
+    """The live settings of a release: alpha is 1 - statistics.confidence; the sequences are
+    tuned for the candidate tasks the stages plan before ``done``."""
+    planned = sum(step.min_tasks for step in release_steps(config.release))
+    return LiveSettings(
+        alpha=1.0 - config.statistics.confidence,
+        planned=float(max(planned, 1)),
+        final_step=config.statistics.live.final_step,
+    )
+
+
+# A health built by hand (a drill's synthetic breach) carries no rate-rule evidence.
+NO_LIVE_EVIDENCE = LiveEvidence((), alpha=0.05, planned=1.0)
 
 
 @dataclass(frozen=True)
 class LiveWindow:
-    """Both lanes' live runs since a stage began."""
+    """Both lanes' live runs since the release (or a stage) began."""
 
     since: datetime
     incumbent: tuple[RunRecord, ...]
     candidate: tuple[RunRecord, ...]
-    incumbent_scope: Literal["stage", "release"] = "stage"
+    incumbent_scope: Literal["stage", "release"] = "release"
 
 
 @dataclass(frozen=True)
 class Health:
-    """The candidate's live health: breached ``rollbackOn`` rules, with the scorecard behind it."""
+    """The candidate's live health: rules showing harm, with the evidence and scorecard."""
 
     reasons: tuple[str, ...]
     incumbent: LaneMetrics
     candidate: LaneMetrics
     decision: GateDecision
+    live: LiveEvidence = NO_LIVE_EVIDENCE
 
     @property
     def healthy(self) -> bool:
@@ -45,7 +80,7 @@ class Health:
 
     @property
     def finished(self) -> int:
-        """Candidate tasks counted in the window (infra errors and missing runs left out)."""
+        """Candidate tasks counted (infra errors and missing runs left out)."""
         return self.candidate.n or 0
 
     @property
@@ -54,13 +89,28 @@ class Health:
         return " + ".join(self.reasons)
 
     def evidence(self) -> dict[str, Any]:
-        """The numbers a rollback rests on, for the audit log."""
+        """The numbers a decision rests on, for the audit log."""
         return {
             "incumbent": metrics_evidence(self.incumbent),
             "candidate": metrics_evidence(self.candidate),
             "decision": self.decision.status,
             "gates": {g.name: g.verdict for g in self.decision.gates},
+            "sequential": {
+                "alpha": self.live.alpha,
+                "planned_tasks": self.live.planned,
+                "rules": {r.name: _rule_evidence(r) for r in self.live.rules},
+            },
         }
+
+
+def _rule_evidence(rule: Any) -> dict[str, Any]:
+    return {
+        "verdict": rule.verdict,
+        "estimand": rule.estimand,
+        "estimate": rule.estimate,
+        "interval": [rule.low, rule.high],
+        "threshold": rule.threshold,
+    }
 
 
 def as_utc(value: datetime) -> datetime:
@@ -68,22 +118,13 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def live_window(
-    store: Store, release: str, since: datetime, *, min_incumbent: int = 1
-) -> LiveWindow:
-    """Live runs (and the candidate's shadow runs) that ended at or after ``since``.
-
-    When the incumbent finished fewer than ``min_incumbent`` tasks in the window (at a
-    share of 1.0 it finishes none), its baseline is every live run of the release instead.
-    """
+def live_window(store: Store, release: str, since: datetime) -> LiveWindow:
+    """Live runs (and the candidate's shadow runs) of both lanes that ended from ``since`` on."""
     live = store.runs(release, source="live")
     shadow = store.runs(release, lane="candidate", source="shadow")
     candidate = tuple(r for r in (*live, *shadow) if r.lane == "candidate" and _since(r, since))
-    incumbent_all = [r for r in live if r.lane == "incumbent"]
-    incumbent = tuple(r for r in incumbent_all if _since(r, since))
-    if len(incumbent) < min_incumbent:
-        return LiveWindow(since, tuple(incumbent_all), candidate, "release")
-    return LiveWindow(since, incumbent, candidate, "stage")
+    incumbent = tuple(r for r in live if r.lane == "incumbent" and _since(r, since))
+    return LiveWindow(since, incumbent, candidate)
 
 
 def _since(run: RunRecord, since: datetime) -> bool:
@@ -96,29 +137,32 @@ def assess_health(
     candidate_runs: Sequence[RunRecord],
     config: ReleaseConfig,
     *,
-    min_tasks: int,
     waivers: Iterable[str] = (),
+    settings: LiveSettings | None = None,
 ) -> Health:
     """Which ``rollbackOn`` rules the candidate breaches on these live runs.
 
     A policy breach counts from the first candidate run, even before the incumbent has
-    finished any; the rate rules (success, tokens, review, cost) count once the candidate
-    has finished ``min_tasks`` tasks, so one unlucky task cannot roll a release back.
+    finished any. A rate rule (success, tokens, review, cost) breaches only when its
+    confidence sequence lies wholly beyond the threshold: evidence that holds however often
+    it is looked at, so one unlucky task, or a thousand looks, cannot roll a release back.
     """
+    settings = settings or live_settings(config)
     incumbent = lane_metrics_from_runs(incumbent_runs)
     candidate = lane_metrics_from_runs(candidate_runs)
     decision = decide(incumbent, candidate, config, waivers=waivers, evidence=False)
     rules = config.release.rollback_on
-    gates = decision.gates or (
-        GATES["policy"](GateInput(incumbent, candidate, rules, config.statistics)),
+    policy = GATES["policy"](GateInput(incumbent, candidate, rules, config.statistics))
+    evidence = live_evidence(
+        run_table_from_records(incumbent_runs),
+        run_table_from_records(candidate_runs),
+        rules,
+        alpha=settings.alpha,
+        planned=settings.planned,
+        waivers=waivers,
     )
-    settled = (candidate.n or 0) >= min_tasks
-    reasons = tuple(
-        gate.reason or f"{gate.name} gate failed"
-        for gate in gates
-        if gate.verdict == "fail" and (settled or gate.name in _IMMEDIATE_GATES)
-    )
-    return Health(reasons, incumbent, candidate, decision)
+    breached = (policy.reason,) if policy.verdict == "fail" and policy.reason else ()
+    return Health((*breached, *evidence.harm), incumbent, candidate, decision, evidence)
 
 
 def release_waivers(store: Store, config: ReleaseConfig) -> frozenset[str]:
@@ -128,29 +172,32 @@ def release_waivers(store: Store, config: ReleaseConfig) -> frozenset[str]:
     return frozenset({w.gate for w in config.waivers if w.slice is None} | recorded)
 
 
-def window_health(
-    window: LiveWindow, config: ReleaseConfig, *, min_tasks: int, waivers: Iterable[str] = ()
-) -> Health:
-    """The health of the candidate over one live window."""
-    return assess_health(
-        window.incumbent, window.candidate, config, min_tasks=min_tasks, waivers=waivers
-    )
+def release_started_at(state: RolloutState) -> datetime:
+    """When the release last (re)started: evidence pools from there across every stage."""
+    starts = [entry.at for entry in state.history if entry.action == "start"]
+    return starts[-1] if starts else state.stage_started_at
 
 
-def stage_window(store: Store, config: ReleaseConfig, state: RolloutState) -> LiveWindow:
-    """The live runs the current stage is judged on."""
-    step = current_step(config.release, state)
-    return live_window(store, state.release, state.stage_started_at, min_incumbent=step.min_tasks)
+def release_window(store: Store, state: RolloutState) -> LiveWindow:
+    """The live runs the release is judged on: every run since it last started."""
+    return live_window(store, state.release, release_started_at(state))
 
 
 def stage_health(
     store: Store, config: ReleaseConfig, state: RolloutState, window: LiveWindow | None = None
 ) -> Health:
-    """The candidate's health over the live runs of the stage ``state`` is in."""
-    step = current_step(config.release, state)
-    window = window or stage_window(store, config, state)
+    """The candidate's health over the live runs since the release started."""
+    window = window or release_window(store, state)
     waivers = release_waivers(store, config)
-    return window_health(window, config, min_tasks=step.min_tasks, waivers=waivers)
+    return assess_health(window.incumbent, window.candidate, config, waivers=waivers)
+
+
+def stage_finished(window: LiveWindow, state: RolloutState) -> int:
+    """Candidate tasks finished (and counted) since the current stage began."""
+    since = state.stage_started_at
+    return sum(
+        1 for r in window.candidate if _since(r, since) and r.status not in UNCOUNTED_STATUSES
+    )
 
 
 def metrics_evidence(metrics: LaneMetrics) -> dict[str, float | int | None]:

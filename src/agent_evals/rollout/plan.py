@@ -48,6 +48,13 @@ def _staged(
         return _blocked(plan, f"candidate unhealthy: {health.reason}")
     if state.phase == "ready":
         return _blocked(plan, "release not started (run agent-evals canary start)")
+    if state.strategy != config.release.strategy:
+        return _blocked(
+            plan,
+            f"the config says strategy {config.release.strategy} but the release runs "
+            f"{state.strategy}; apply it with agent-evals canary reconfigure --reason WHY, "
+            "or reload this process's config",
+        )
     if state.phase == "stage" and state.share == 0.0 and config.release.strategy != "opt-in":
         return replace(plan, shadow_share=config.release.shadow_share)
     return plan
@@ -58,13 +65,14 @@ def _blocked(plan: RoutingPlan, reason: str) -> RoutingPlan:
 
 
 def load_plan(store: Store, config: ReleaseConfig) -> RoutingPlan:
-    """The current routing plan: stored state plus the candidate's health in this stage window."""
+    """The current routing plan: stored state plus the candidate's live health (same rule as
+    the controller: anytime-valid evidence pooled since the release started)."""
     state = read_rollout(store, config.release.release_id)
     return build_plan(config, state, live_health(store, config, state))
 
 
 def live_health(store: Store, config: ReleaseConfig, state: RolloutState | None) -> Health | None:
-    """The candidate's health in the current stage window, or ``None`` when not live."""
+    """The candidate's live health since the release started, or ``None`` when not live."""
     if state is None or state.phase not in ("stage", "done"):
         return None
     return stage_health(store, config, state)

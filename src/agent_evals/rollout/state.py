@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from agent_evals.analysis.planning import plan_release
 from agent_evals.config.models import Release, Stage
 from agent_evals.store import ReleaseState, Store
 
@@ -13,20 +14,39 @@ RolloutPhase = Literal["ready", "stage", "done", "rolled-back"]
 Strategy = Literal["canary", "cutover", "shadow", "opt-in"]
 
 _LATER_SHARES = (0.25, 0.5, 1.0)
+# The error rate stages are planned at when a caller has no config statistics at hand.
+PLAN_ALPHA = 0.05
 
 
-def release_steps(release: Release) -> tuple[Stage, ...]:
-    """The stages a release walks through under its strategy, first to last."""
+def release_steps(release: Release, *, alpha: float = PLAN_ALPHA) -> tuple[Stage, ...]:
+    """The stages a release walks through under its strategy, first to last.
+
+    A stage without ``minTasks`` gets what ``plan_release`` computes for the thresholds: the
+    candidate tasks that let the live rules catch a clear harm before ``done``.
+    """
     stages = release.stages
     if "stages" not in release.model_fields_set:
         share = release.live_canary_share
         shares = (share, *(s for s in _LATER_SHARES if s > share))
         stages = tuple(_at_share(stages[0], s) for s in shares)
     if release.strategy == "cutover":
-        return (_at_share(stages[-1], 1.0),)
+        return _planned((_at_share(stages[-1], 1.0),), release, alpha)
     if release.strategy in ("shadow", "opt-in"):
         return (_at_share(stages[0], 0.0),)
-    return stages
+    return _planned(stages, release, alpha)
+
+
+def _planned(stages: tuple[Stage, ...], release: Release, alpha: float) -> tuple[Stage, ...]:
+    """``stages`` with the planned minimum tasks wherever the config leaves them unset."""
+    if all("min_tasks" in stage.model_fields_set for stage in stages):
+        return stages
+    plan = plan_release(release.rollback_on, [s.share for s in stages], alpha=alpha)
+    return tuple(
+        stage
+        if "min_tasks" in stage.model_fields_set
+        else stage.model_copy(update={"min_tasks": planned})
+        for stage, planned in zip(stages, plan.stage_min_tasks, strict=True)
+    )
 
 
 def current_step(release: Release, state: RolloutState) -> Stage:

@@ -8,9 +8,10 @@ from agent_evals.config.models import ReleaseConfig, Stage
 from agent_evals.rollout.assignment import AssignmentCheck, check_assignment
 from agent_evals.rollout.budget import BudgetReport, budget_report
 from agent_evals.rollout.controller import CanaryController
-from agent_evals.rollout.evaluation import StageReview, review_stage
+from agent_evals.rollout.evaluation import StageReview, review_stage, stage_stops
 from agent_evals.rollout.health import live_window
 from agent_evals.rollout.plan import build_plan, load_plan
+from agent_evals.rollout.replay_gate import ReplayGate, replay_gate
 from agent_evals.rollout.router import OptChoice, RouteDecision, Router, RoutingPlan
 from agent_evals.rollout.state import HistoryEntry, RolloutState, read_rollout
 from agent_evals.store import Store
@@ -31,6 +32,9 @@ class RolloutStatus:
     review: StageReview | None
     assignment: AssignmentCheck | None
     budget: BudgetReport | None
+    replay: ReplayGate | None = None
+    stops: tuple[str, ...] = ()
+    """What keeps a stage that met its conditions from moving on (approval, drill, replay)."""
 
 
 def rollout_status(controller: CanaryController) -> RolloutStatus:
@@ -38,9 +42,8 @@ def rollout_status(controller: CanaryController) -> RolloutStatus:
     state = controller.state()
     review = assignment = None
     if state is not None and state.phase in ("stage", "done"):
-        window = live_window(
-            controller.store, state.release, state.stage_started_at, min_incumbent=0
-        )
+        # The sample-ratio check reads this stage's runs only: earlier stages had other shares.
+        window = live_window(controller.store, state.release, state.stage_started_at)
         review = review_stage(controller, state)
         plan = build_plan(controller.config, state, review.health)
         assignment = check_assignment((*window.incumbent, *window.candidate), plan, state.share)
@@ -59,7 +62,17 @@ def rollout_status(controller: CanaryController) -> RolloutStatus:
         review,
         assignment,
         budget,
+        replay_gate(controller.store, controller.config),
+        _stops(controller, state, review),
     )
+
+
+def _stops(
+    controller: CanaryController, state: RolloutState | None, review: StageReview | None
+) -> tuple[str, ...]:
+    if state is None or state.phase != "stage" or review is None or review.waiting_for():
+        return ()
+    return stage_stops(controller, state)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from agent_evals.store.sqlite_fetch import fetch_rows
-from agent_evals.types import RUN_STATUSES, RunSource
+from agent_evals.types import RUN_STATUSES, USAGE_SOURCES, RunSource
 
 STATUS_CODE = {s: i for i, s in enumerate(RUN_STATUSES)}
+TOKEN_SOURCE_CODE = {s: i for i, s in enumerate(USAGE_SOURCES)}
 
 
 class PackedField(NamedTuple):
@@ -39,6 +40,7 @@ class PackedField(NamedTuple):
 
 STATUS = PackedField(0, 4)
 CANDIDATE = PackedField(4, 1)
+TOKEN_SOURCE = PackedField(5, 3)  # where the tokens came from (``TOKEN_SOURCE_CODE``)
 SLICE = PackedField(8, 12)
 POLICY = PackedField(20, 1)  # any policy failure
 REVIEW = PackedField(21, 16)  # review comments plus one; 0 stands for unknown
@@ -107,6 +109,8 @@ def _packed_query(
     slice_case = " ".join(f"WHEN :s{i} THEN {i}" for i in range(len(known)))
     params.update({f"s{i}": name for i, name in enumerate(known)})
     status_case = " ".join(f"WHEN '{s}' THEN {c}" for s, c in STATUS_CODE.items())
+    source_case = " ".join(f"WHEN '{s}' THEN {c}" for s, c in TOKEN_SOURCE_CODE.items())
+    missing = TOKEN_SOURCE_CODE["missing"]
     where = f"{release_column} = :release"
     where += f" AND slice IN ({', '.join(f':s{i}' for i in range(len(known)))})"
     if sources:
@@ -116,6 +120,7 @@ def _packed_query(
     sql = (
         f"SELECT (CASE slice {slice_case} ELSE 0 END) * {SLICE.unit}"
         f" + (lane = 'candidate') * {CANDIDATE.unit} + (CASE status {status_case} ELSE 0 END)"
+        f" + (CASE token_source {source_case} ELSE {missing} END) * {TOKEN_SOURCE.unit}"
         f" + (policy_violation_count > 0) * {POLICY.unit}"
         f" + (min(ifnull(review_comments, -1), {REVIEW_CAP}) + 1) * {REVIEW.unit}"
         f" + min(out_of_scope_count, {OUT_OF_SCOPE_CAP}) * {OUT_OF_SCOPE.unit},"

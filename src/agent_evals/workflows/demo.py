@@ -22,7 +22,16 @@ from agent_evals.analysis import Scorecard, build_scorecard
 from agent_evals.config import LoadedConfig, load_config
 from agent_evals.example import SLICES, example_script, example_tasks, write_example
 from agent_evals.harness.runner import RunOptions, run_slice
-from agent_evals.reports import print_scorecard, render_html, render_markdown, render_slice_block
+from agent_evals.reports import (
+    ReportDetails,
+    load_report_details,
+    print_scorecard,
+    render_html,
+    render_markdown,
+    render_slice_block,
+)
+from agent_evals.reports.plan_view import plan_lines
+from agent_evals.rollout.exposure import ExposurePlan, release_plan, stored_spread
 from agent_evals.scripted_model import parse_script, serve_in_thread
 from agent_evals.store import DEFAULT_DB_DIR, DEFAULT_DB_FILE, Store, sqlite_url
 from agent_evals.types import LANES
@@ -38,6 +47,7 @@ class DemoResult:
     directory: Path
     scorecard: Scorecard
     reports: tuple[Path, ...]
+    plan: ExposurePlan | None = None
 
 
 def replay_all(loaded: LoadedConfig, store: Store, workers: int) -> None:
@@ -48,12 +58,14 @@ def replay_all(loaded: LoadedConfig, store: Store, workers: int) -> None:
             run_slice(store, loaded, lane, slice_name, options)
 
 
-def write_reports(scorecard: Scorecard, directory: Path) -> tuple[Path, ...]:
-    """Write the scorecard as Markdown and HTML into ``directory``."""
+def write_reports(
+    scorecard: Scorecard, directory: Path, details: ReportDetails | None = None
+) -> tuple[Path, ...]:
+    """Write the scorecard as Markdown and HTML into ``directory``, with per-task details."""
     markdown = directory / "report.md"
-    markdown.write_text(render_markdown(scorecard), encoding="utf-8")
+    markdown.write_text(render_markdown(scorecard, details), encoding="utf-8")
     html = directory / "report.html"
-    html.write_text(render_html(scorecard), encoding="utf-8")
+    html.write_text(render_html(scorecard, details), encoding="utf-8")
     return markdown, html
 
 
@@ -68,9 +80,13 @@ def run_demo(directory: Path, *, workers: int = DEFAULT_WORKERS) -> DemoResult:
         try:
             replay_all(loaded, store, workers)
             scorecard = build_scorecard(store, loaded.config)
+            details = load_report_details(store, loaded.config, scorecard)
+            # The plan reads its spreads from the replays just run: what a real release needs.
+            plan = release_plan(loaded.config, spread=stored_spread(store, loaded.config))
         finally:
             store.close()
-    return DemoResult(directory, scorecard, write_reports(scorecard, directory))
+    reports = write_reports(scorecard, directory, details)
+    return DemoResult(directory, scorecard, reports, plan)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,14 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     count = len(example_tasks())
     print(f"agent-evals demo: {count} tasks in {len(SLICES)} slices, example in {directory}")
     result = run_demo(directory, workers=args.workers)
+    if result.plan is not None:
+        print("\n".join(plan_lines(result.plan)))
+        print()
+    for path in result.reports:
+        print(f"report: {path}")
     # A pipe gets a wide table rather than an 80-column one with every cell cut short.
     print_scorecard(result.scorecard, Console(width=None if sys.stdout.isatty() else 200))
+    # The decision of each slice comes last: what the demo is run to see.
     for comparison in result.scorecard.slices:
         print()
         print(render_slice_block(comparison))
-    print()
-    for path in result.reports:
-        print(f"report: {path}")
     return 0
 
 

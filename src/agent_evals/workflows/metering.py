@@ -18,7 +18,12 @@ from agent_evals.config.models import ReleaseConfig
 from agent_evals.errors import HarnessError
 from agent_evals.gateway.app import Gateway
 from agent_evals.gateway.server import serve_in_thread
-from agent_evals.harness.agents.base import AgentAdapter, AgentRequest, AgentResult
+from agent_evals.harness.agents.base import (
+    AgentAdapter,
+    AgentRequest,
+    AgentResult,
+    state_files,
+)
 from agent_evals.records import TokenUsage
 from agent_evals.store import Store
 
@@ -31,6 +36,7 @@ class MeteredAgent:
     def __init__(self, inner: AgentAdapter, gateway: Gateway, base_url: str) -> None:
         self.inner = inner
         self.name = inner.name
+        self.state_files = state_files(inner)
         self.gateway = gateway
         self.root = base_url.removesuffix("/v1")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent_evals.analysis import (
     Scorecard,
@@ -21,6 +21,8 @@ from agent_evals.analysis import (
 from agent_evals.config import LoadedConfig
 from agent_evals.errors import UsageError
 from agent_evals.harness.agents.base import AgentAdapter
+from agent_evals.harness.attempt import lane_probe
+from agent_evals.harness.preflight import preflight
 from agent_evals.harness.runner import RunOptions, run_slice
 from agent_evals.records import RunRecord
 from agent_evals.store import Store
@@ -39,6 +41,8 @@ class ReplayOptions(RunOptions):
     """Refuse when tasks changed since the slice lock or the stored baseline."""
     with_baseline: bool = False
     """Replay the other lane first instead of reusing its stored runs."""
+    no_baseline: bool = False
+    """Never replay the other lane; tasks without a stored baseline stay out of the decision."""
     evidence: bool | None = None
     """Decide on paired intervals for this replay; ``None`` follows ``statistics.mode``."""
     through_gateway: bool = False
@@ -47,6 +51,8 @@ class ReplayOptions(RunOptions):
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.workers < 1:
             raise UsageError("--epochs and --workers must be at least 1")
+        if self.with_baseline and self.no_baseline:
+            raise UsageError("--with-baseline and --no-baseline contradict each other; pick one")
 
 
 @dataclass(frozen=True)
@@ -80,25 +86,69 @@ def replay(
     *,
     adapter: AgentAdapter | None = None,
     warn: Warn | None = None,
+    note: Warn | None = None,
 ) -> ReplayOutcome:
     """Run ``lane`` on a slice, then decide against the other lane's runs of the same tasks.
 
-    With ``options.with_baseline`` the other lane is replayed first; otherwise its stored
-    replay runs of the same task versions are the baseline. Without an ``adapter`` the
-    configured agent runs.
+    The other lane's stored replay runs of the same task versions are the baseline. Replaying
+    the candidate, tasks without an incumbent run are replayed in the incumbent first (said
+    through ``note``), unless ``options.no_baseline``. ``options.with_baseline`` replays the
+    other lane on every task first. Without an ``adapter`` the configured agent runs.
     """
+    other = other_lane(lane)
+    slice_ = load_config_slice(loaded, slice_name)
+    stored = [] if options.with_baseline else _stored(store, loaded, other, slice_name)
+    warnings = drift_warnings(slice_, stored, other)
+    _report_drift(warnings, options.strict, warn)
+    baseline_options = _baseline_options(slice_, stored, other, options, note)
+    check_lanes(loaded, (other, lane) if baseline_options else (lane,), adapter)
     with _agent(loaded, options, adapter) as agent:
-        slice_ = load_config_slice(loaded, slice_name)
-        other = other_lane(lane)
-        stored = [] if options.with_baseline else _stored(store, loaded, other, slice_name)
-        warnings = drift_warnings(slice_, stored, other)
-        _report_drift(warnings, options.strict, warn)
-        if options.with_baseline:
-            stored = run_lane(store, loaded, other, slice_, options, adapter=agent)
+        if baseline_options is not None:
+            stored = run_lane(store, loaded, other, slice_, baseline_options, adapter=agent)
         runs = run_lane(store, loaded, lane, slice_, options, adapter=agent)
     baseline = current_runs(stored, slice_)
     scorecard = compare(loaded, store, [*runs, *baseline], options.evidence)
     return ReplayOutcome(slice_name, lane, tuple(runs), tuple(baseline), tuple(warnings), scorecard)
+
+
+def _baseline_options(
+    slice_: Slice,
+    stored: Sequence[RunRecord],
+    other: Lane,
+    options: ReplayOptions,
+    note: Warn | None,
+) -> ReplayOptions | None:
+    """How to replay the other lane before this one, or ``None`` when its baseline stands."""
+    if options.with_baseline:
+        return options
+    if options.no_baseline or other == "candidate":  # the incumbent is the baseline itself
+        return None
+    have = {run.task_id for run in current_runs(stored, slice_)}
+    missing = [task.id for task in slice_.tasks if task.id not in have]
+    if not missing:
+        return None
+    if note is not None:
+        note(
+            f"no {other} baseline at the current task versions for {len(missing)} of "
+            f"{len(slice_.tasks)} tasks of {slice_.name}: replaying the {other} first "
+            "(--no-baseline to skip)"
+        )
+    # Resuming keeps the other lane's stored runs of the same versions; only the gaps run.
+    return replace(options, resume=True)
+
+
+def check_lanes(
+    loaded: LoadedConfig, lanes: Sequence[Lane], adapter: AgentAdapter | None = None
+) -> None:
+    """The preflight: stop before any run is stored when a lane's agent or endpoint cannot work.
+
+    Raises :class:`PreflightError` (exit 4) naming the lane, the URL or program, what answered
+    and the fix. Without an ``adapter`` the configured agent is checked.
+    """
+    from agent_evals.harness.agents import get_adapter
+
+    agent = adapter or get_adapter(loaded.config.agent)
+    preflight([lane_probe(loaded, lane) for lane in lanes], agent)
 
 
 def run_lane(

@@ -8,6 +8,7 @@ import pytest
 
 from agent_evals.config.models import AgentSpec
 from agent_evals.harness.agents import AgentOutputError, AiderAgent, parse_aider
+from agent_evals.harness.agents.base import state_files
 from agent_evals.records import TokenUsage
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "agents"
@@ -92,7 +93,7 @@ def test_end_to_end_reads_the_log_the_fake_aider_wrote(fake_cli, request_for, tm
     assert (tmp_path / "logs" / "agent.stdout").is_file()
 
 
-def test_end_to_end_crash_before_any_log_is_an_error_without_usage(fake_cli, request_for):
+def test_an_aider_that_cannot_import_itself_is_an_infra_error_without_usage(fake_cli, request_for):
     fake_cli(
         "aider",
         exit_code=2,
@@ -102,8 +103,40 @@ def test_end_to_end_crash_before_any_log_is_an_error_without_usage(fake_cli, req
     result = AiderAgent(AgentSpec(type="aider")).run(request_for())
 
     assert result.exit_code == 2
-    assert (
-        result.error == "agent exited with code 2: ModuleNotFoundError: No module named 'litellm'"
+    assert result.infra_error
+    assert result.error.startswith(
+        "infrastructure: the agent program is broken (it cannot import its own modules) "
+        "(ModuleNotFoundError: No module named 'litellm'); agent exited with code 2"
     )
+    assert result.error.endswith("No module named 'litellm'")
     assert result.tokens.source == "missing"
     assert "ModuleNotFoundError" in result.output_tail
+
+
+def test_aider_runs_without_streaming_and_keeps_its_history_outside_the_workspace(
+    request_for, tmp_path
+):
+    out = tmp_path / "out"
+    argv = AiderAgent(AgentSpec(type="aider")).argv(request_for(), out)
+
+    assert "--no-stream" in argv
+    assert argv[argv.index("--chat-history-file") + 1] == str(out / ".aider.chat.history.md")
+    assert argv[argv.index("--input-history-file") + 1] == str(out / ".aider.input.history")
+
+
+def test_counts_of_an_aider_told_to_stream_are_estimates(fake_cli, request_for):
+    fake_cli("aider", write_flag="--analytics-log", source=FIXTURES / "aider" / "success.jsonl")
+
+    streamed = AiderAgent(AgentSpec(type="aider", args=("--stream",))).run(request_for())
+    plain = AiderAgent(AgentSpec(type="aider")).run(request_for())
+
+    assert streamed.tokens.source == "estimated"
+    assert plain.tokens.source == "reported"
+    assert streamed.tokens.total == plain.tokens.total
+
+
+def test_aider_declares_its_history_and_cache_as_its_own_state():
+    files = state_files(AiderAgent(AgentSpec(type="aider")))
+
+    assert "**/.aider.chat.history.md" in files
+    assert "**/.aider.input.history" in files

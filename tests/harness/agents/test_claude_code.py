@@ -109,7 +109,15 @@ def test_environment_points_at_the_lane_endpoint_without_v1(request_for):
     assert env == {
         "ANTHROPIC_API_KEY": "sk-test-key",
         "ANTHROPIC_BASE_URL": "http://127.0.0.1:9001",
+        "ANTHROPIC_CUSTOM_HEADERS": "X-Agent-Task-Id: fix-median-even",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     }
+
+
+def test_allow_root_lets_claude_code_bypass_permissions_as_root(request_for):
+    spec = AgentSpec.model_validate({"type": "claude-code", "allowRoot": True})
+
+    assert ClaudeCodeAgent(spec).environment(request_for())["IS_SANDBOX"] == "1"
 
 
 def test_end_to_end_with_a_fake_claude_on_path(fake_cli, request_for):

@@ -70,6 +70,8 @@ def test_argv_defines_a_custom_provider_for_the_lane_endpoint(request_for):
         'model_providers.agent_evals.name="agent-evals"',
         'model_providers.agent_evals.base_url="http://127.0.0.1:9001/v1"',
         'model_providers.agent_evals.env_key="AGENT_EVALS_API_KEY"',
+        'model_providers.agent_evals.wire_api="responses"',
+        'model_providers.agent_evals.http_headers={"X-Agent-Task-Id"="fix-median-even"}',
     ]
     assert "sk-test-key" not in argv
 
@@ -93,12 +95,14 @@ def test_end_to_end_with_a_fake_codex_on_path(fake_cli, request_for):
     assert fake.call()["env"]["AGENT_EVALS_API_KEY"] == "sk-test-key"
 
 
-def test_end_to_end_failed_turn_with_exit_code_one_is_an_agent_error(fake_cli, request_for):
+def test_a_turn_that_cannot_reach_the_endpoint_is_an_infra_error(fake_cli, request_for):
     fake_cli("codex", stdout=FIXTURES / "codex" / "turn_failed.jsonl", exit_code=1)
 
     result = CodexAgent(AgentSpec(type="codex")).run(request_for())
 
     assert result.exit_code == 1
-    assert result.error.startswith("stream disconnected")
+    assert result.infra_error
+    assert result.error.startswith("infrastructure: the model endpoint cannot be reached")
+    assert "stream disconnected before completion" in result.error
     assert result.tokens.source == "missing"
     assert not result.limit_exceeded

@@ -103,7 +103,11 @@ def test_crashing_agent_with_garbage_output_is_an_error_without_usage(request_fo
     result = crash.run(request_for())
 
     assert result.exit_code == 3
-    assert result.error == "agent exited with code 3: boom: agent fell over"
+    assert (
+        result.error
+        == "agent exited with code 3\n--- agent stderr (tail) ---\nboom: agent fell over"
+    )
+    assert not result.infra_error
     assert result.tokens.source == "missing"
     assert result.cost_usd is None
 

@@ -97,6 +97,7 @@ def test_argv_sets_step_limit_endpoint_and_output(request_for, tmp_path):
         "mini.yaml",
         "agent.step_limit=12",
         "model.model_kwargs.api_base=http://127.0.0.1:9001/v1",
+        'model.model_kwargs.extra_headers={"X-Agent-Task-Id": "fix-median-even"}',
     ]
 
 
@@ -122,3 +123,15 @@ def test_end_to_end_limits_exceeded(fake_cli, request_for):
 
     assert result.limit_exceeded
     assert result.error is None
+
+
+def test_the_version_comes_from_the_trajectory_not_from_a_version_flag(fake_cli, request_for):
+    fake_cli(
+        "mini", write_flag="--output", source=FIXTURES / "mini-swe-agent" / "submitted.traj.json"
+    )
+    agent = MiniSweAgent(AgentSpec(type="mini-swe-agent"))
+
+    result = agent.run(request_for())
+
+    assert agent.version() is None
+    assert result.agent_version == "2.1.0"

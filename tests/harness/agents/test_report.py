@@ -58,10 +58,11 @@ def test_a_limit_exit_code_is_a_limit_even_without_a_report():
     assert result.tokens == TokenUsage.missing()
 
 
-def test_the_reported_error_beats_the_exit_code():
+def test_the_reported_error_beats_the_exit_code_and_keeps_the_stderr_tail():
     result = agent_result(outcome(1, stderr="trace"), report("error", error="rate limited"))
 
-    assert result.error == "rate limited"
+    assert result.error == "rate limited\n--- agent stderr (tail) ---\ntrace"
+    assert not result.infra_error
 
 
 def test_a_program_that_could_not_start_says_why():

@@ -28,7 +28,12 @@ class AgentRequest:
 
 @dataclass(frozen=True)
 class AgentResult:
-    """What an agent run reported about itself; the harness measures everything else."""
+    """What an agent run reported about itself; the harness measures everything else.
+
+    ``infra_error`` marks a failure outside the model (the agent could not start, reach its
+    endpoint or pass its own auth or config check); ``error`` then says which, with the
+    agent's stderr tail. ``agent_version`` is the version the run itself recorded, if any.
+    """
 
     exit_code: int | None
     tokens: TokenUsage = field(default_factory=TokenUsage)
@@ -39,6 +44,18 @@ class AgentResult:
     error: str | None = None
     commands_run: tuple[str, ...] = ()
     output_tail: str = ""
+    infra_error: bool = False
+    agent_version: str | None = None
+
+
+def state_files(adapter: object) -> tuple[str, ...]:
+    """Globs of the files an agent keeps in the workspace for itself (history, caches).
+
+    They are the agent's, not the model's work: the harness leaves them out of the diff, the
+    scope check and the review. Adapters without such files declare none.
+    """
+    files = getattr(adapter, "state_files", ())
+    return tuple(str(glob) for glob in files)
 
 
 class AgentAdapter(Protocol):

@@ -23,6 +23,7 @@ from agent_evals.harness.agents.builtin_main import (
     LoopSpec,
 )
 from agent_evals.harness.agents.process import ProcessOutcome, run_process
+from agent_evals.harness.agents.report import with_stderr_tail
 from agent_evals.records import TokenUsage
 
 # builtin_main needs only the standard library and httpx, so it runs as a plain script (-P: no
@@ -35,6 +36,7 @@ class BuiltinAgent:
     """A small agent for any OpenAI-compatible chat endpoint, with shell and file tools."""
 
     name = "builtin"
+    wire = "openai-chat"
 
     def __init__(self, python: str | None = None) -> None:
         self.python = python or sys.executable
@@ -81,15 +83,27 @@ class BuiltinAgent:
 
 
 def agent_result(process: ProcessOutcome, outcome: LoopOutcome | None) -> AgentResult:
-    """Combine how the process ended with what the loop reported."""
+    """Combine how the process ended with what the loop reported.
+
+    A loop that could not reach its endpoint, or a process that died before writing any
+    outcome (it could not start, or crashed on its own), is the infrastructure's failure.
+    """
     tail = (process.stdout + process.stderr)[-TAIL_CHARS:]
     error = outcome.error if outcome else None
     finished_normally = process.exit_code in (EXIT_FINISHED, EXIT_LIMIT)
     if not process.timed_out and not error and (outcome is None or not finished_normally):
-        error = f"the builtin agent exited with code {process.exit_code}: {tail[-500:].strip()}"
+        error = f"the builtin agent exited with code {process.exit_code}"
+    infra = not process.timed_out and (outcome.infra_error if outcome else error is not None)
+    if error is not None:
+        headline = f"infrastructure: {error}" if infra else error
+        error = with_stderr_tail(headline, process.stderr if outcome is None else "")
     if outcome is None:
         return AgentResult(
-            process.exit_code, timed_out=process.timed_out, error=error, output_tail=tail
+            process.exit_code,
+            timed_out=process.timed_out,
+            error=error,
+            output_tail=tail,
+            infra_error=infra,
         )
     return AgentResult(
         exit_code=process.exit_code,
@@ -100,6 +114,7 @@ def agent_result(process: ProcessOutcome, outcome: LoopOutcome | None) -> AgentR
         error=error,
         commands_run=tuple(outcome.commands),
         output_tail=tail,
+        infra_error=infra,
     )
 
 

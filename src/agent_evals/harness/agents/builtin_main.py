@@ -82,6 +82,7 @@ class LoopOutcome:
     cached_tokens: int | None = 0
     commands: list[str] = field(default_factory=list)
     error: str | None = None
+    infra_error: bool = False
     limit_exceeded: bool = False
     finished: bool = False
     summary: str | None = None
@@ -103,7 +104,18 @@ class LoopOutcome:
 
 
 class ModelCallError(Exception):
-    """The model endpoint failed, could not be reached, or answered nonsense."""
+    """The model endpoint failed, could not be reached, or answered nonsense.
+
+    ``infra`` marks failures that say nothing about the model: the endpoint cannot be reached,
+    refuses the key, has no such route, or its gateway cannot reach the model behind it.
+    """
+
+    def __init__(self, message: str, *, infra: bool = False) -> None:
+        super().__init__(message)
+        self.infra = infra
+
+
+INFRA_STATUSES = frozenset({401, 403, 404, 405, 502, 503, 504})
 
 
 class Workspace:
@@ -189,10 +201,15 @@ class ChatClient:
         try:
             response = self.http.post(self.url, json=payload)
         except httpx.HTTPError as exc:
-            raise ModelCallError(f"cannot reach the model endpoint {self.url}: {exc}") from None
+            raise ModelCallError(
+                f"cannot reach the model endpoint {self.url}: {exc}", infra=True
+            ) from None
         if response.status_code >= 400:
-            detail = response.text[:300]
-            raise ModelCallError(f"model endpoint answered HTTP {response.status_code}: {detail}")
+            status, detail = response.status_code, response.text[:300]
+            raise ModelCallError(
+                f"model endpoint {self.url} answered HTTP {status}: {detail}",
+                infra=status in INFRA_STATUSES,
+            )
         try:
             body = response.json()
             message = body["choices"][0]["message"]
@@ -234,6 +251,7 @@ def run_loop(spec: LoopSpec, api_key: str | None, recorder: Recorder) -> tuple[i
     outcome = LoopOutcome()
     if not spec.base_url:
         outcome.error = "no model endpoint: set the model's baseUrl in the release config"
+        outcome.infra_error = True
         return EXIT_ERROR, outcome
     env = {k: v for k, v in os.environ.items() if k != API_KEY_ENV}
     workspace = Workspace(Path(spec.workspace), outcome, env)
@@ -268,6 +286,7 @@ def _step(
         body = client.complete(messages)
     except ModelCallError as exc:
         outcome.error = str(exc)
+        outcome.infra_error = exc.infra
         print(f"turn {turn}: {exc}", flush=True)
         return False
     outcome.add_usage(body.get("usage"))

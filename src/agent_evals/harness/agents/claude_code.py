@@ -9,12 +9,20 @@ The last ``{"type": "result"}`` message carries ``subtype``, ``is_error``, ``num
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from agent_evals.harness.agents.base import AgentRequest
-from agent_evals.harness.agents.cli import CliAgent, key_env, strip_version_suffix
+from agent_evals.harness.agents.cli import (
+    CliAgent,
+    endpoint_key,
+    key_env,
+    strip_version_suffix,
+    task_header_line,
+)
+from agent_evals.harness.agents.failures import InfraSigns
 from agent_evals.harness.agents.process import ProcessOutcome
 from agent_evals.harness.agents.report import (
     AgentOutputError,
@@ -32,6 +40,16 @@ from agent_evals.records import TokenUsage
 
 AGENT = "claude-code"
 LIMIT_SUBTYPES = frozenset({"error_max_turns", "error_max_budget_usd"})
+# Claude Code exits 1 before any model call when bypassPermissions is asked for as root.
+INFRA_SIGNS = InfraSigns(
+    signs=(
+        (
+            "Claude Code refuses bypassPermissions as root: run the replay as a non-root user, "
+            "or set IS_SANDBOX=1 when it runs inside a disposable container",
+            re.compile(r"cannot be used with root/sudo privileges"),
+        ),
+    )
+)
 EDIT_TOOLS = {
     "Write": "file_path",
     "Edit": "file_path",
@@ -72,6 +90,9 @@ class ClaudeCodeAgent(CliAgent):
 
     name = AGENT
     default_program = ("claude",)
+    infra_signs = INFRA_SIGNS
+    state_files = ("**/.claude/settings.local.json",)
+    wire = "anthropic-messages"
 
     def argv(self, request: AgentRequest, out: Path) -> list[str]:
         """``claude -p --output-format stream-json --verbose --model M ... -- <instruction>``."""
@@ -93,8 +114,15 @@ class ClaudeCodeAgent(CliAgent):
         ]
 
     def environment(self, request: AgentRequest) -> Mapping[str, str]:
-        """``ANTHROPIC_BASE_URL`` (without ``/v1``, which Claude Code appends) and the key."""
-        env = key_env(request.api_key, "ANTHROPIC_API_KEY")
+        """``ANTHROPIC_BASE_URL`` (without ``/v1``), the key, the task header, no side calls.
+
+        ``IS_SANDBOX=1`` (only with ``agent.allowRoot``) lets it bypass permissions as root.
+        """
+        env = key_env(endpoint_key(request), "ANTHROPIC_API_KEY")
+        env["ANTHROPIC_CUSTOM_HEADERS"] = task_header_line(request)
+        env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1"
+        if self.spec.allow_root:
+            env["IS_SANDBOX"] = "1"
         if request.base_url:
             env["ANTHROPIC_BASE_URL"] = strip_version_suffix(request.base_url, "/v1")
         return env

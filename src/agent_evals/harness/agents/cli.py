@@ -10,10 +10,15 @@ from pathlib import Path
 
 from agent_evals.config.models import AgentSpec
 from agent_evals.harness.agents.base import AgentRequest, AgentResult
+from agent_evals.harness.agents.failures import InfraSigns, infra_reason
 from agent_evals.harness.agents.process import ProcessOutcome, run_process
 from agent_evals.harness.agents.report import AgentOutputError, AgentReport, agent_result
+from agent_evals.types import EndpointWire
 
 VERSION_PROBE_TIMEOUT_S = 15.0
+# LiteLLM-based agents refuse to call an OpenAI-style endpoint without a key; an endpoint
+# configured without apiKeyEnv takes none and ignores this one.
+NO_KEY = "agent-evals-no-key"
 
 
 class CliAgent(abc.ABC):
@@ -26,6 +31,10 @@ class CliAgent(abc.ABC):
     name: str
     default_program: tuple[str, ...]
     limit_exit_codes: frozenset[int] = frozenset()
+    infra_signs: InfraSigns = InfraSigns()
+    state_files: tuple[str, ...] = ()
+    wire: EndpointWire = "openai-chat"
+    version_args: tuple[str, ...] = ("--version",)
 
     def __init__(self, spec: AgentSpec) -> None:
         self.spec = spec
@@ -39,12 +48,15 @@ class CliAgent(abc.ABC):
             return self.spec.version
         if not self._version_probed:
             self._version_probed = True
-            probe = run_process(
-                [*self.program, "--version"], cwd=Path.cwd(), timeout_s=VERSION_PROBE_TIMEOUT_S
-            )
+            probe = self.probe()
             lines = [line.strip() for line in probe.stdout.splitlines() if line.strip()]
             self._version = lines[0] if probe.exit_code == 0 and lines else None
         return self._version
+
+    def probe(self) -> ProcessOutcome:
+        """Run the program with :attr:`version_args`: it exists and starts when this exits 0."""
+        argv = [*self.program, *self.version_args]
+        return run_process(argv, cwd=Path.cwd(), timeout_s=VERSION_PROBE_TIMEOUT_S)
 
     def run(self, request: AgentRequest) -> AgentResult:
         """Run the CLI in the workspace until it ends or its timeout kills it."""
@@ -63,8 +75,26 @@ class CliAgent(abc.ABC):
             except AgentOutputError as exc:
                 report, error = None, str(exc)
         return agent_result(
-            outcome, report, parse_error=error, limit_exit_codes=self.limit_exit_codes
+            outcome,
+            report,
+            parse_error=error,
+            limit_exit_codes=self.limit_exit_codes,
+            failure=self.infra_failure,
         )
+
+    def infra_failure(self, outcome: ProcessOutcome, report: AgentReport | None) -> str | None:
+        """Why a failed run failed outside the model, read from what the agent said about it."""
+        return infra_reason(
+            self.infra_signs,
+            program=self.program[0] if self.program else self.name,
+            exit_code=outcome.exit_code,
+            timed_out=outcome.timed_out,
+            texts=self.failure_texts(outcome, report),
+        )
+
+    def failure_texts(self, outcome: ProcessOutcome, report: AgentReport | None) -> list[str]:
+        """What the agent said about its own failure: stderr and the error it reported."""
+        return [outcome.stderr, (report.error or "") if report else ""]
 
     @abc.abstractmethod
     def argv(self, request: AgentRequest, out: Path) -> list[str]:
@@ -103,6 +133,13 @@ def litellm_model(request: AgentRequest) -> str:
     return request.model
 
 
+def endpoint_key(request: AgentRequest) -> str | None:
+    """The lane's key; :data:`NO_KEY` for a lane endpoint that takes none, else ``None``."""
+    if request.api_key:
+        return request.api_key
+    return NO_KEY if request.base_url else None
+
+
 def key_env(api_key: str | None, *names: str) -> dict[str, str]:
     """``{name: api_key}`` for each variable name, or nothing when there is no key."""
     return {name: api_key for name in names} if api_key else {}
@@ -116,3 +153,11 @@ def _output_dir(request: AgentRequest) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="agent-evals-") as tmp:
         yield Path(tmp)
+
+
+TASK_HEADER = "X-Agent-Task-Id"
+
+
+def task_header_line(request: AgentRequest) -> str:
+    """The ``Name: value`` header that tells the model endpoint which task a call is for."""
+    return f"{TASK_HEADER}: {request.task_id}"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from agent_evals.harness.agents.base import AgentRequest
-from agent_evals.harness.agents.cli import CliAgent, key_env
+from agent_evals.harness.agents.cli import TASK_HEADER, CliAgent, endpoint_key, key_env
 from agent_evals.harness.agents.process import ProcessOutcome
 from agent_evals.harness.agents.report import (
     AgentOutputError,
@@ -65,6 +65,7 @@ class CodexAgent(CliAgent):
 
     name = AGENT
     default_program = ("codex",)
+    wire = "openai-responses"
 
     def argv(self, request: AgentRequest, out: Path) -> list[str]:
         """``codex exec --json --skip-git-repo-check --sandbox workspace-write ... -- <task>``."""
@@ -86,7 +87,7 @@ class CodexAgent(CliAgent):
     def environment(self, request: AgentRequest) -> Mapping[str, str]:
         """The key in ``CODEX_API_KEY``, or in the custom provider's ``env_key`` variable."""
         if request.base_url:
-            return key_env(request.api_key, PROVIDER_KEY_ENV)
+            return key_env(endpoint_key(request), PROVIDER_KEY_ENV)
         return key_env(request.api_key, "CODEX_API_KEY")
 
     def read_report(self, request: AgentRequest, outcome: ProcessOutcome, out: Path) -> AgentReport:
@@ -103,8 +104,11 @@ class CodexAgent(CliAgent):
             f"{table}.name": "agent-evals",
             f"{table}.base_url": request.base_url,
             f"{table}.env_key": PROVIDER_KEY_ENV,
+            f"{table}.wire_api": "responses",
         }
-        return [arg for k, v in settings.items() for arg in ("-c", f"{k}={json.dumps(v)}")]
+        args = [arg for k, v in settings.items() for arg in ("-c", f"{k}={json.dumps(v)}")]
+        header = f"{table}.http_headers={{{json.dumps(TASK_HEADER)}={json.dumps(request.task_id)}}}"
+        return [*args, "-c", header]
 
 
 def _items(events: list[JsonObject]) -> list[JsonObject]:

@@ -50,6 +50,7 @@ class CommandAgent(CliAgent):
 
     name = "command"
     default_program = ()
+    version_args = ()
 
     def __init__(self, spec: AgentSpec) -> None:
         if not spec.command:

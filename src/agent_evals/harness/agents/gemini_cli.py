@@ -4,17 +4,29 @@
 ``candidates``, ``cached``, ``thoughts``, ``total``, ...}, ``models.<name>.api``
 {``totalRequests``, ...}, ``tools``, ``files``) and ``error`` {``type``, ``message``}.
 ``stream-json`` prints events (``init``, ``message``, ``tool_use``, ``tool_result``, ``error``,
-``result`` with aggregated ``stats``). Exit code 53 means the turn limit was exceeded.
+``result`` with aggregated ``stats``). Exit code 53 means the turn limit was exceeded; 41
+(auth), 42 (input), 44 (sandbox) and 52 (config) mean it stopped before the model could work,
+and with ``--output-format json`` it prints that error as a JSON object on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 from collections.abc import Mapping, Set
+from dataclasses import replace
 from pathlib import Path
 
-from agent_evals.harness.agents.base import AgentRequest
-from agent_evals.harness.agents.cli import CliAgent, key_env, strip_version_suffix
+from agent_evals.harness.agents.base import AgentRequest, AgentResult
+from agent_evals.harness.agents.cli import (
+    CliAgent,
+    endpoint_key,
+    key_env,
+    strip_version_suffix,
+    task_header_line,
+)
+from agent_evals.harness.agents.failures import InfraSigns
 from agent_evals.harness.agents.process import ProcessOutcome
 from agent_evals.harness.agents.report import (
     AgentOutputError,
@@ -32,6 +44,18 @@ from agent_evals.records import TokenUsage
 AGENT = "gemini-cli"
 TURN_LIMIT_EXIT_CODE = 53
 TURN_LIMIT_ERROR = "FatalTurnLimitedError"
+INFRA_SIGNS = InfraSigns(
+    exit_codes=frozenset({41, 42, 44, 52}),
+    signs=(
+        (
+            "Gemini CLI failed its own auth or config check",
+            re.compile(
+                r"FatalAuthenticationError|FatalConfigError|FatalSandboxError|"
+                r"Invalid auth method selected|Please set an Auth method"
+            ),
+        ),
+    ),
+)
 SHELL_TOOL = "run_shell_command"
 EDIT_TOOLS = frozenset({"write_file", "replace"})
 
@@ -57,6 +81,8 @@ class GeminiCliAgent(CliAgent):
     name = AGENT
     default_program = ("gemini",)
     limit_exit_codes = frozenset({TURN_LIMIT_EXIT_CODE})
+    infra_signs = INFRA_SIGNS
+    wire = "gemini"
 
     def argv(self, request: AgentRequest, out: Path) -> list[str]:
         """``gemini --output-format json --model M --yolo --prompt=<instruction>``."""
@@ -71,15 +97,39 @@ class GeminiCliAgent(CliAgent):
             f"--prompt={request.instruction}",
         ]
 
+    def run(self, request: AgentRequest) -> AgentResult:
+        """Run with its own settings home (``GEMINI_CLI_HOME``), unless the request names one.
+
+        The settings select API-key auth (headless mode rejects the default once a base URL
+        is set) and the turn limit; Gemini CLI ignores settings in a world-writable folder,
+        and a temporary directory is private to its owner.
+        """
+        with tempfile.TemporaryDirectory(prefix="agent-evals-gemini-") as home:
+            settings_dir = Path(home) / ".gemini"
+            settings_dir.mkdir()
+            settings = {
+                "security": {"auth": {"selectedType": "gemini-api-key"}},
+                "model": {"maxSessionTurns": request.max_turns},
+            }
+            (settings_dir / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+            env = {"GEMINI_CLI_HOME": home, **request.env}
+            return super().run(replace(request, env=env))
+
     def environment(self, request: AgentRequest) -> Mapping[str, str]:
-        """``GEMINI_API_KEY``, ``GOOGLE_GEMINI_BASE_URL`` and a trusted workspace."""
-        env = {"GEMINI_CLI_TRUST_WORKSPACE": "true", **key_env(request.api_key, "GEMINI_API_KEY")}
+        """``GEMINI_API_KEY``, ``GOOGLE_GEMINI_BASE_URL``, the task header, a trusted workspace."""
+        env = {
+            "GEMINI_CLI_TRUST_WORKSPACE": "true",
+            "GEMINI_CLI_CUSTOM_HEADERS": task_header_line(request),
+            **key_env(endpoint_key(request), "GEMINI_API_KEY"),
+        }
         if request.base_url:
             env["GOOGLE_GEMINI_BASE_URL"] = strip_version_suffix(request.base_url, "/v1beta", "/v1")
         return env
 
     def read_report(self, request: AgentRequest, outcome: ProcessOutcome, out: Path) -> AgentReport:
-        """The JSON document Gemini CLI printed on stdout."""
+        """The JSON document Gemini CLI printed on stdout, or the error it printed on stderr."""
+        if not outcome.stdout.strip() and outcome.stderr.strip():
+            return parse_gemini_cli(outcome.stderr)
         return parse_gemini_cli(outcome.stdout)
 
 

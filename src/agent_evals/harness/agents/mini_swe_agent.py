@@ -6,18 +6,27 @@ assistant message keeps the raw model response in ``extra.response`` (with ``usa
 {``prompt_tokens``, ``completion_tokens``, ``prompt_tokens_details.cached_tokens``}) and its
 parsed commands in ``extra.actions``. ``exit_status`` is the name of the exception that ended
 the run; :data:`EXIT_STATUSES` maps the known ones. Untracked cost is saved as 0, which is read
-as unknown when model calls were made.
+as unknown when model calls were made. ``mini`` has no ``--version``: the version is read from
+the trajectory's ``info.mini_version``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 from agent_evals.harness.agents.base import AgentRequest
-from agent_evals.harness.agents.cli import CliAgent, key_env, litellm_model, read_output_file
+from agent_evals.harness.agents.cli import (
+    TASK_HEADER,
+    CliAgent,
+    endpoint_key,
+    key_env,
+    litellm_model,
+    read_output_file,
+)
 from agent_evals.harness.agents.process import ProcessOutcome
 from agent_evals.harness.agents.report import (
     AgentOutputError,
@@ -75,6 +84,7 @@ def parse_mini_swe_agent(text: str) -> AgentReport:
         error=_error(info) if status == "error" else None,
         commands=tuple(c for m in assistant for c in _commands(m)),
         final_message=info["submission"] if isinstance(info.get("submission"), str) else None,
+        agent_version=str(info["mini_version"]) if info.get("mini_version") else None,
     )
 
 
@@ -83,12 +93,19 @@ class MiniSweAgent(CliAgent):
 
     name = AGENT
     default_program = ("mini",)
+    version_args = ("--help",)
+
+    def version(self) -> str | None:
+        """The configured ``agent.version``; otherwise each run reads it from its trajectory."""
+        return self.spec.version
 
     def argv(self, request: AgentRequest, out: Path) -> list[str]:
         """``mini --yolo --exit-immediately --task=<task> --output=FILE -c mini.yaml -c ...``."""
         overrides = ["-c", "mini.yaml", "-c", f"agent.step_limit={request.max_turns}"]
         if request.base_url:
             overrides += ["-c", f"model.model_kwargs.api_base={request.base_url}"]
+        headers = json.dumps({TASK_HEADER: request.task_id})
+        overrides += ["-c", f"model.model_kwargs.extra_headers={headers}"]
         return [
             *self.program,
             "--yolo",
@@ -106,7 +123,8 @@ class MiniSweAgent(CliAgent):
             "MSWEA_CONFIGURED": "true",
             "MSWEA_COST_TRACKING": "ignore_errors",
             "MSWEA_VISUAL_MODE_DEFAULT": "false",
-            **key_env(request.api_key, "OPENAI_API_KEY"),
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            **key_env(endpoint_key(request), "OPENAI_API_KEY"),
         }
 
     def read_report(self, request: AgentRequest, outcome: ProcessOutcome, out: Path) -> AgentReport:

@@ -11,13 +11,14 @@ Formats that count cached tokens inside the prompt (OpenAI, Gemini, LiteLLM) are
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from agent_evals.errors import ImportFormatError
 from agent_evals.harness.agents.base import AgentResult
+from agent_evals.harness.agents.failures import stderr_tail
 from agent_evals.harness.agents.process import ProcessOutcome
 from agent_evals.records import TokenUsage
 
@@ -65,11 +66,16 @@ class AgentReport:
     commands: tuple[str, ...] = ()
     files_changed: tuple[str, ...] = ()
     final_message: str | None = None
+    agent_version: str | None = None
 
     @property
     def limit_exceeded(self) -> bool:
         """Whether the agent stopped at a turn, step, cost or time limit."""
         return self.status == "limit_exceeded"
+
+
+FailureCheck = Callable[[ProcessOutcome, AgentReport | None], str | None]
+"""Why a failed run failed outside the model (``None`` when it may be the model's)."""
 
 
 def reported_tokens(
@@ -144,14 +150,26 @@ def agent_result(
     *,
     parse_error: str | None = None,
     limit_exit_codes: frozenset[int] = frozenset(),
+    failure: FailureCheck | None = None,
 ) -> AgentResult:
     """Combine how the process ended with what it reported into the harness's result.
 
     Output that cannot be read after a clean exit is not held against the agent (the verify
-    step judges its work); usage stays missing and the reason ends the output tail.
+    step judges its work); usage stays missing and the reason ends the output tail. A failed
+    run is checked with ``failure`` for signs that the infrastructure, not the model, failed.
     """
     limit = report is not None and report.limit_exceeded
     limit = (limit or outcome.exit_code in limit_exit_codes) and not outcome.timed_out
+    error = None if limit else _error(outcome, report)
+    # A run that got no answer from the model at all is checked even when it exited cleanly:
+    # some agents give up on an unreachable endpoint with exit code 0.
+    suspect = error is not None or (not limit and not _calls(report))
+    infra = failure(outcome, report) if failure and suspect else None
+    if infra is not None:
+        headline = f"infrastructure: {infra}" + (f"; {error}" if error else "")
+        error = with_stderr_tail(headline, outcome.stderr)
+    elif error is not None and outcome.exit_code:
+        error = with_stderr_tail(error, outcome.stderr)
     return AgentResult(
         exit_code=outcome.exit_code,
         tokens=report.tokens if report else TokenUsage.missing(),
@@ -159,10 +177,18 @@ def agent_result(
         api_calls=_calls(report),
         timed_out=outcome.timed_out,
         limit_exceeded=limit,
-        error=None if limit else _error(outcome, report),
+        error=error,
         commands_run=report.commands if report else (),
         output_tail=output_tail(outcome, note=parse_error and f"usage not read: {parse_error}"),
+        infra_error=infra is not None,
+        agent_version=report.agent_version if report else None,
     )
+
+
+def with_stderr_tail(headline: str, stderr: str) -> str:
+    """``headline`` followed by the last lines the agent wrote on stderr, when it wrote any."""
+    tail = stderr_tail(stderr)
+    return f"{headline}\n--- agent stderr (tail) ---\n{tail}" if tail else headline
 
 
 def output_tail(outcome: ProcessOutcome, *, note: str | None = None) -> str:
@@ -189,8 +215,7 @@ def _error(outcome: ProcessOutcome, report: AgentReport | None) -> str | None:
     if outcome.exit_code is None:
         return _last_line(outcome.stderr) or "agent process could not be started"
     if outcome.exit_code != 0:
-        detail = _last_line(outcome.stderr)
-        return f"agent exited with code {outcome.exit_code}" + (f": {detail}" if detail else "")
+        return f"agent exited with code {outcome.exit_code}"
     if report is not None and report.status == "error":
         return "agent reported an error"
     return None

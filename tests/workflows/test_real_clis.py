@@ -6,6 +6,7 @@ the ``agents`` extra). On a developer machine a missing CLI skips its test; in C
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from agent_evals.harness.preflight import PROBE_PROMPT
 from agent_evals.records import RunRecord
 from agent_evals.scripted_model import (
     create_app,
@@ -38,10 +40,9 @@ FIXED_FILE = (
     "    return (xs[n // 2 - 1] + xs[n // 2]) / 2\n"
     "EOF"
 )
-AIDER_EDIT = (
-    "stats/__init__.py\n```python\n<<<<<<< SEARCH\n    return xs[len(xs) // 2]\n=======\n"
-    "    n = len(xs)\n    if n % 2:\n        return xs[n // 2]\n"
-    "    return (xs[n // 2 - 1] + xs[n // 2]) / 2\n>>>>>>> REPLACE\n```\n"
+AIDER_EDIT = (  # aider's "whole" edit format, its default for a model it does not know
+    "stats/__init__.py\n```python\ndef median(xs):\n    xs = sorted(xs)\n    n = len(xs)\n"
+    "    if n % 2:\n        return xs[n // 2]\n    return (xs[n // 2 - 1] + xs[n // 2]) / 2\n```\n"
 )
 FIX_USAGE = {"prompt_tokens": 1000, "completion_tokens": 100, "cached_tokens": 200}
 END_USAGE = {"prompt_tokens": 1300, "completion_tokens": 30}
@@ -57,6 +58,7 @@ class Cli:
     program: str
     turns: tuple[Mapping[str, Any], ...]
     tokens: tuple[int, int, int] = TWO_TURNS
+    sends_task_header: bool = True
 
 
 def _shell(tool: str, key: str, finish: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
@@ -73,7 +75,11 @@ CLIS = {
     "gemini-cli": Cli("gemini-cli", "gemini", _shell("run_shell_command", "command")),
     "mini-swe-agent": Cli("mini-swe-agent", "mini", _shell("bash", "command", SUBMIT)),
     "aider": Cli(
-        "aider", "aider", ({"content": AIDER_EDIT, "usage": FIX_USAGE},), tokens=(800, 100, 200)
+        "aider",
+        "aider",
+        ({"content": AIDER_EDIT, "usage": FIX_USAGE},),
+        tokens=(800, 100, 200),
+        sends_task_header=False,
     ),
 }
 
@@ -89,6 +95,11 @@ def _program(name: str) -> str:
     return found
 
 
+def _preflight(body: Mapping[str, Any]) -> bool:
+    """The harness's endpoint check before a replay (not one of the agent's calls)."""
+    return PROBE_PROMPT in json.dumps(body)
+
+
 def _config(project: Any, cli: Cli, program: str, model_url: str) -> None:
     config = {
         "release": {"incumbent": "inc", "candidate": "cand", "evalSlices": ["bugfix-small"]},
@@ -100,6 +111,7 @@ def _config(project: Any, cli: Cli, program: str, model_url: str) -> None:
             "type": cli.agent,
             "command": [program],
             "maxTurns": 10,
+            "allowRoot": True,
             "timeoutSeconds": 240,
         },
     }
@@ -139,5 +151,7 @@ def test_a_real_cli_resolves_the_task_direct_and_metered_through_the_gateway(
     assert tokens.source == "metered"
     assert (tokens.input, tokens.output, tokens.cache_read) == cli.tokens
     assert metered_run.api_calls == len(cli.turns)
-    calls = [r for r in received_requests(app) if "count" not in r.path.lower()]
-    assert len(calls) == 2 * len(cli.turns), "no calls beyond the scripted turns"
+    calls = [r for r in received_requests(app) if not _preflight(r.body)]
+    assert len(calls) == 2 * len(cli.turns), "no model calls beyond the scripted turns"
+    if cli.sends_task_header:
+        assert {r.headers.get("x-agent-task-id") for r in calls} == {TASK}
