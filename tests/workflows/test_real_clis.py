@@ -58,7 +58,6 @@ class Cli:
     program: str
     turns: tuple[Mapping[str, Any], ...]
     tokens: tuple[int, int, int] = TWO_TURNS
-    sends_task_header: bool = True
 
 
 def _shell(tool: str, key: str, finish: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
@@ -79,7 +78,6 @@ CLIS = {
         "aider",
         ({"content": AIDER_EDIT, "usage": FIX_USAGE},),
         tokens=(800, 100, 200),
-        sends_task_header=False,
     ),
 }
 
@@ -153,5 +151,4 @@ def test_a_real_cli_resolves_the_task_direct_and_metered_through_the_gateway(
     assert metered_run.api_calls == len(cli.turns)
     calls = [r for r in received_requests(app) if not _preflight(r.body)]
     assert len(calls) == 2 * len(cli.turns), "no model calls beyond the scripted turns"
-    if cli.sends_task_header:
-        assert {r.headers.get("x-agent-task-id") for r in calls} == {TASK}
+    assert {r.headers.get("x-agent-task-id") for r in calls} == {TASK}

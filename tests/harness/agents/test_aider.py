@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent_evals.config.models import AgentSpec
 from agent_evals.harness.agents import AgentOutputError, AiderAgent, parse_aider
@@ -140,3 +141,19 @@ def test_aider_declares_its_history_and_cache_as_its_own_state():
 
     assert "**/.aider.chat.history.md" in files
     assert "**/.aider.input.history" in files
+
+
+def test_the_task_id_reaches_the_model_as_a_header_through_the_model_settings_file(
+    request_for, tmp_path
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    request = request_for()
+    argv = AiderAgent(AgentSpec(type="aider")).argv(request, out)
+    settings = yaml.safe_load(Path(argv[argv.index("--model-settings-file") + 1]).read_text())
+    assert settings == [
+        {
+            "name": argv[argv.index("--model") + 1],
+            "extra_params": {"extra_headers": {"X-Agent-Task-Id": request.task_id}},
+        }
+    ]

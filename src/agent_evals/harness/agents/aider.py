@@ -6,7 +6,9 @@ Each event is ``{"event", "properties", "user_id", "time"}``. ``message_send`` e
 aider prices only models it knows, so a cost of 0 next to model calls is read as unknown.
 When aider streams, it counts tokens with its own tokenizer instead of reading the API's usage,
 so the adapter runs it with ``--no-stream`` and marks the counts ``estimated`` if the user's
-``agent.args`` turn streaming back on. Its history files are kept outside the workspace.
+``agent.args`` turn streaming back on. Its history files are kept outside the workspace. The
+task id reaches the model as a request header through aider's model settings file
+(``extra_params.extra_headers``, passed on to litellm).
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from agent_evals.harness.agents.base import AgentRequest
 from agent_evals.harness.agents.cli import (
+    TASK_HEADER,
     CliAgent,
     endpoint_key,
     key_env,
@@ -40,6 +45,7 @@ AGENT = "aider"
 ANALYTICS_FILE = "aider-analytics.jsonl"
 CHAT_HISTORY_FILE = ".aider.chat.history.md"
 INPUT_HISTORY_FILE = ".aider.input.history"
+MODEL_SETTINGS_FILE = "aider-model-settings.yml"
 SEND, FAILURE = "message_send", "message_send_exception"
 STATE_FILES = (
     f"**/{CHAT_HISTORY_FILE}",
@@ -85,7 +91,16 @@ class AiderAgent(CliAgent):
     state_files = STATE_FILES
 
     def argv(self, request: AgentRequest, out: Path) -> list[str]:
-        """``aider --message=<task> --yes-always --no-git --no-stream ... --analytics-log FILE``."""
+        """``aider --message=<task> --yes-always --no-git --no-stream ... --analytics-log FILE``.
+
+        Writes the model settings file that adds the task header into ``out`` first.
+        """
+        model = litellm_model(request)
+        settings = out / MODEL_SETTINGS_FILE
+        out.mkdir(parents=True, exist_ok=True)
+        headers = {TASK_HEADER: request.task_id}
+        entry = {"name": model, "extra_params": {"extra_headers": headers}}
+        settings.write_text(yaml.safe_dump([entry]), encoding="utf-8")
         return [
             *self.program,
             f"--message={request.instruction}",
@@ -102,8 +117,10 @@ class AiderAgent(CliAgent):
             str(out / CHAT_HISTORY_FILE),
             "--input-history-file",
             str(out / INPUT_HISTORY_FILE),
+            "--model-settings-file",
+            str(settings),
             "--model",
-            litellm_model(request),
+            model,
             *self.spec.args,
         ]
 
