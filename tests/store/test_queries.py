@@ -65,3 +65,40 @@ def test_lane_overlap_counts_tasks_both_lanes_ran_and_those_only_one_ran(store):
     )
     assert store.lane_overlap("r") == LaneOverlap(paired=1, incumbent_only=1, candidate_only=2)
     assert store.lane_overlap("no-runs") == LaneOverlap(0, 0, 0)
+
+
+def test_incumbent_history_counts_the_models_other_releases_of_the_same_task_versions(store):
+    def hist(release, task, lane="incumbent", *, model="m", task_hash="h-a", **kw):
+        return RunRecord(
+            release=release,
+            task_id=task,
+            slice="s",
+            lane=lane,  # type: ignore[arg-type]
+            model=model,
+            source="replay",
+            task_hash=task_hash,
+            epoch=kw.pop("epoch", 0),
+            status=kw.pop("status", "resolved"),
+            review_comments=kw.pop("review", None),
+        )
+
+    store.write_runs(
+        [
+            hist("now", "a"),
+            hist("now", "a", "candidate", model="new"),
+            hist("now", "a", epoch=1, task_hash="h-a"),
+            hist("now", "b", task_hash="h-b"),
+            hist("old", "a", review=2),
+            hist("old", "a", epoch=1, status="unresolved", review=0),
+            hist("older", "a", "candidate"),
+            hist("older", "a", "candidate", epoch=1, status="infra_error"),
+            hist("old", "a", model="other", epoch=5),
+            hist("old", "b", task_hash="h-b-changed"),
+        ]
+    )
+    rows = store.incumbent_history("now", "m")
+    assert [(r.slice, r.runs, r.resolved, r.review_sum, r.review_runs) for r in rows] == [
+        ("s", 3, 2, 2, 2)
+    ]
+    assert store.incumbent_history("now", "m", sources=["live"]) == []
+    assert store.incumbent_history("old", "m") != []

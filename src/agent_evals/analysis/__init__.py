@@ -15,6 +15,7 @@ from agent_evals.analysis.results import (
 from agent_evals.analysis.scorecard import (
     OVERALL,
     build_scorecard,
+    release_history,
     release_waivers,
     scorecard_from_table,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "lane_metrics_from_runs",
     "load_run_table",
     "pair_lanes",
+    "release_history",
     "release_waivers",
     "run_table_from_records",
     "scorecard_from_table",

@@ -12,11 +12,17 @@ when the runs are exchangeable), and the gain is reported as an effective sample
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from agent_evals.analysis.pairing import Pairs
+from agent_evals.analysis.table import INFRA_ERROR, MISSING, RunTable
+from agent_evals.store.queries import TaskHistoryRow
+
+# A task's identity in the pairs: its key mixed with its slice's code (as ``pairing`` does).
+_SLICE_SHIFT = 52
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,29 @@ def pool_history(pairs: Pairs, history: TaskHistory, current_runs: np.ndarray) -
     after = np.var(pairs.candidate.success - adjusted.success)
     gain = before / after if after > 0 else 1.0
     return Pooled(replace(pairs, incumbent=adjusted), len(in_pairs), pairs.n * gain)
+
+
+def history_from_rows(rows: Sequence[TaskHistoryRow], slices: Sequence[str]) -> TaskHistory:
+    """The stored history of the tasks of ``slices`` (a run table's), keyed as its pairs are."""
+    code = {name: i for i, name in enumerate(slices)}
+    known = [r for r in rows if r.slice in code and r.runs > 0]
+    keys = np.array([r.task_key ^ (code[r.slice] << _SLICE_SHIFT) for r in known], dtype=np.int64)
+    runs = np.array([r.runs for r in known], dtype=float)
+    review_runs = np.array([r.review_runs for r in known], dtype=float)
+    review_sum = np.array([r.review_sum for r in known], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        review = np.where(review_runs > 0, review_sum / np.maximum(review_runs, 1), np.nan)
+    success = np.array([r.resolved for r in known], dtype=float) / np.maximum(runs, 1)
+    return TaskHistory(keys, success, review, runs)
+
+
+def current_runs(incumbent: RunTable, keys: np.ndarray) -> np.ndarray:
+    """How many counted runs (epochs) the incumbent has of each task in ``keys``."""
+    counted = (incumbent.status != INFRA_ERROR) & (incumbent.status != MISSING)
+    ids = incumbent.task[counted] ^ (incumbent.slice_code[counted].astype(np.int64) << _SLICE_SHIFT)
+    unique, counts = np.unique(ids, return_counts=True)
+    if not len(unique):
+        return np.zeros(len(keys))
+    where = np.searchsorted(unique, keys)
+    found = (where < len(unique)) & (unique[np.minimum(where, len(unique) - 1)] == keys)
+    return np.where(found, counts[np.minimum(where, len(unique) - 1)], 0).astype(float)

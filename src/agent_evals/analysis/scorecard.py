@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from agent_evals.analysis.decision import combine, decide
+from agent_evals.analysis.history import TaskHistory, current_runs, history_from_rows, pool_history
 from agent_evals.analysis.metrics import lane_metrics
 from agent_evals.analysis.pairing import Pairs, concat_pairs, pair_lanes
 from agent_evals.analysis.results import LaneMetrics, Scorecard, SliceComparison
@@ -35,7 +36,34 @@ def build_scorecard(
         store, release_id, slices=slices, sources=sources, order=config.release.eval_slices
     )
     waivers = release_waivers(store, config, release_id)
-    return scorecard_from_table(release_id, table, config, evidence=evidence, waivers=waivers)
+    history = release_history(store, config, release_id, table, evidence, sources=sources)
+    return scorecard_from_table(
+        release_id, table, config, evidence=evidence, waivers=waivers, history=history
+    )
+
+
+def release_history(
+    store: Store,
+    config: ReleaseConfig,
+    release: str,
+    table: RunTable,
+    evidence: bool | None,
+    *,
+    sources: Sequence[RunSource] | None = None,
+) -> TaskHistory | None:
+    """The incumbent's history of the table's tasks from other releases, in evidence mode."""
+    if not _uses_history(config, evidence):
+        return None
+    model = config.model_id(config.release.incumbent)
+    rows = store.incumbent_history(release, model, slices=table.slices, sources=sources)
+    return history_from_rows(rows, table.slices)
+
+
+def _uses_history(config: ReleaseConfig, evidence: bool | None) -> bool:
+    """Evidence mode pools the incumbent's history unless ``statistics.useHistory`` is off."""
+    statistics = config.statistics
+    use_evidence = statistics.mode == "evidence" if evidence is None else evidence
+    return use_evidence and statistics.use_history
 
 
 def release_waivers(store: Store, config: ReleaseConfig, release: str) -> Waivers:
@@ -52,8 +80,15 @@ def scorecard_from_table(
     *,
     evidence: bool | None = None,
     waivers: Waivers = (),
+    history: TaskHistory | None = None,
 ) -> Scorecard:
-    """The scorecard of runs already in columns."""
+    """The scorecard of runs already in columns.
+
+    With ``history`` (evidence mode) the incumbent's earlier runs of each task join its
+    per-task means, and each decision notes the effective sample that bought.
+    """
+    if not _uses_history(config, evidence):
+        history = None
     count = len(table.slices)
     # Lane-major order makes every (lane, slice) group and each whole lane a contiguous view.
     group = table.candidate.astype(np.int64) * count + table.slice_code
@@ -66,13 +101,28 @@ def scorecard_from_table(
         cand = ordered.view(bounds[count + code], bounds[count + code + 1])
         pairs = pair_lanes(inc, cand)
         all_pairs.append(pairs)
-        comparisons.append(_compare(name, inc, cand, pairs, config, evidence, waivers))
+        pooled, note = _pooled(pairs, inc, history)
+        comparisons.append(_compare(name, inc, cand, pooled, config, evidence, waivers, note))
     inc_all = ordered.view(0, bounds[count])
     cand_all = ordered.view(bounds[count], bounds[2 * count])
     pairs = concat_pairs(all_pairs) if all_pairs else pair_lanes(inc_all, cand_all)
-    overall = _compare(OVERALL, inc_all, cand_all, pairs, config, evidence, waivers)
+    pairs, overall_note = _pooled(pairs, inc_all, history)
+    overall = _compare(OVERALL, inc_all, cand_all, pairs, config, evidence, waivers, overall_note)
     decision = combine([(OVERALL, overall.decision), *((c.slice, c.decision) for c in comparisons)])
-    return Scorecard(release, tuple(comparisons), overall, decision)
+    notes = (overall_note,) if overall_note else ()
+    return Scorecard(release, tuple(comparisons), overall, decision, notes)
+
+
+def _pooled(
+    pairs: Pairs, incumbent: RunTable, history: TaskHistory | None
+) -> tuple[Pairs, str | None]:
+    """The pairs with the incumbent's history pooled in, and the note saying what it bought."""
+    if history is None or not pairs.n:
+        return pairs, None
+    pooled = pool_history(pairs, history, current_runs(incumbent, pairs.incumbent.keys))
+    if not pooled.tasks_with_history:
+        return pairs, None
+    return pooled.pairs, pooled.note()
 
 
 def _compare(
@@ -83,6 +133,7 @@ def _compare(
     config: ReleaseConfig,
     evidence: bool | None,
     waivers: Waivers,
+    note: str | None,
 ) -> SliceComparison:
     inc = _labelled(lane_metrics(incumbent), config, config.release.incumbent)
     cand = _labelled(lane_metrics(candidate), config, config.release.candidate)
@@ -96,6 +147,8 @@ def _compare(
         evidence=evidence,
         pairs=pairs,
     )
+    if note is not None:
+        decision = replace(decision, warnings=(*decision.warnings, note))
     return SliceComparison(
         name,
         inc,

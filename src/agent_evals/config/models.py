@@ -127,6 +127,8 @@ class Statistics(ConfigModel):
     live: LiveStatistics = LiveStatistics()
     max_infra_error_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
     """Above this share of a lane's runs ending in ``infra_error`` the decision is INCONCLUSIVE."""
+    use_history: bool = True
+    """In evidence mode, pool the incumbent's earlier runs of the same task versions."""
 
 
 class Waiver(ConfigModel):

@@ -77,6 +77,8 @@ def scorecard_document(
         "overall": comparison_document(scorecard.overall),
         "slices": [comparison_document(c) for c in scorecard.slices],
     }
+    if scorecard.notes:  # evidence mode's notes, e.g. what the incumbent's history bought
+        document["notes"] = list(scorecard.notes)
     if details is not None:
         document["gate_tasks"] = [found.document() for found in gate_tasks(scorecard, details)]
     return document

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import Engine, case, distinct, func, select
 
 from agent_evals.records import RunRecord
 from agent_evals.store.runs import row_to_record
@@ -19,6 +20,18 @@ class LaneOverlap:
     paired: int
     incumbent_only: int
     candidate_only: int
+
+
+@dataclass(frozen=True)
+class TaskHistoryRow:
+    """A model's earlier runs of one task version: how many, how many solved, and reviews."""
+
+    slice: str
+    task_key: int
+    runs: int
+    resolved: int
+    review_sum: int
+    review_runs: int
 
 
 def read_runs(
@@ -93,3 +106,66 @@ def lane_overlap(engine: Engine, release: str) -> LaneOverlap:
         incumbent_only=int(totals.get("incumbent", 0)) - int(paired),
         candidate_only=int(totals.get("candidate", 0)) - int(paired),
     )
+
+
+def incumbent_history(
+    engine: Engine,
+    release: str,
+    model: str,
+    *,
+    slices: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+) -> list[TaskHistoryRow]:
+    """``model``'s runs in other releases of the task versions its incumbent lane ran here.
+
+    A history run matches a current task on slice, content hash, agent and agent version,
+    in either lane (the incumbent may have been an earlier release's candidate). The
+    release itself is left out whole: its run key replaces a re-run, so no earlier replay
+    of it survives, and its other stored runs (other sources or slices) are what a
+    differently filtered scorecard of it counts as current, so pooling them could count a
+    run twice. Infra errors and missing runs are not counted, as in the scorecard.
+    """
+    t = runs_table
+    current = select(t.c.slice, t.c.task_key, t.c.task_hash, t.c.agent, t.c.agent_version).where(
+        t.c.release == release,
+        t.c.lane == "incumbent",
+        t.c.model == model,
+        t.c.task_hash.is_not(None),
+    )
+    if slices:
+        current = current.where(t.c.slice.in_(slices))
+    if sources:
+        current = current.where(t.c.source.in_(sources))
+    cur = current.distinct().subquery()
+    h = runs_table.alias("history")
+    query = (
+        select(
+            cur.c.slice,
+            cur.c.task_key,
+            func.count(h.c.id),
+            func.sum(case((h.c.status == "resolved", 1), else_=0)),
+            func.coalesce(func.sum(h.c.review_comments), 0),
+            func.count(h.c.review_comments),
+        )
+        .select_from(cur)
+        .join(
+            h,
+            (h.c.slice == cur.c.slice)
+            & (h.c.task_hash == cur.c.task_hash)
+            & h.c.agent.is_not_distinct_from(cur.c.agent)
+            & h.c.agent_version.is_not_distinct_from(cur.c.agent_version),
+        )
+        .where(
+            h.c.model == model,
+            h.c.release != release,
+            h.c.status.not_in(("infra_error", "missing")),
+        )
+        .group_by(cur.c.slice, cur.c.task_key)
+    )
+    if sources:
+        query = query.where(h.c.source.in_(sources))
+    with engine.connect() as conn:
+        return [
+            TaskHistoryRow(s, int(k), int(n), int(ok), int(rs), int(rn))
+            for s, k, n, ok, rs, rn in conn.execute(query)
+        ]

@@ -24,7 +24,7 @@ from agent_evals.store import audit_log, columnar, queries, release_state, schem
 from agent_evals.store.audit_log import AuditEntry, WaiverEntry
 from agent_evals.store.bulk import RunUpsert, iter_batches
 from agent_evals.store.columnar import PackedRuns
-from agent_evals.store.queries import LaneOverlap
+from agent_evals.store.queries import LaneOverlap, TaskHistoryRow
 from agent_evals.store.release_state import ReleaseState
 from agent_evals.store.runs import RUN_COLUMNS, record_to_row
 from agent_evals.types import RunSource
@@ -142,6 +142,20 @@ class Store:
     def lane_overlap(self, release: str) -> LaneOverlap:
         """Count the release's tasks by which lanes have runs of them."""
         return queries.lane_overlap(self.engine, release)
+
+    def incumbent_history(
+        self,
+        release: str,
+        model: str,
+        *,
+        slices: Sequence[str] | None = None,
+        sources: Sequence[RunSource] | None = None,
+    ) -> list[TaskHistoryRow]:
+        """``model``'s runs in other releases of the task versions the release's incumbent
+        lane ran, per current task (see ``queries.incumbent_history``)."""
+        return queries.incumbent_history(
+            self.engine, release, model, slices=slices, sources=sources
+        )
 
     def packed_runs(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from agent_evals.analysis import (
     Scorecard,
     SliceComparison,
+    release_history,
     release_waivers,
     run_table_from_records,
     scorecard_from_table,
@@ -233,4 +234,7 @@ def compare(
     release = config.release.release_id
     table = run_table_from_records(list(runs))
     waivers = release_waivers(store, config, release)
-    return scorecard_from_table(release, table, config, evidence=evidence, waivers=waivers)
+    history = release_history(store, config, release, table, evidence)
+    return scorecard_from_table(
+        release, table, config, evidence=evidence, waivers=waivers, history=history
+    )
