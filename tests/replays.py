@@ -42,3 +42,12 @@ def pass_replays_of(config_file: Path) -> None:
         pass_replays(store, load_config(config_file).config)
     finally:
         store.close()
+
+
+LIVE_LADDER = "  stages:\n" + "".join(f"    - share: {s}\n" for s in (0.1, 0.25, 0.5, 1.0))
+
+
+def live_ladder_of(config_file: Path) -> None:
+    """Give the release in ``config_file`` the ladder without a shadow step (live at once)."""
+    with config_file.open("a", encoding="utf-8") as out:
+        out.write(LIVE_LADDER)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ..replays import pass_replays_of
+from ..replays import live_ladder_of, pass_replays_of
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +16,7 @@ def _actor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_start_is_refused_until_a_drill_passes(run_cli, config_file: Path) -> None:
+    live_ladder_of(config_file)
     refused = run_cli("canary", "start")
     assert refused.exit_code == 2
     assert "no fire drill has passed" in refused.stderr
@@ -29,6 +30,7 @@ def test_start_is_refused_until_a_drill_passes(run_cli, config_file: Path) -> No
 
 
 def test_status_promote_rollback_and_evaluate(run_cli, config_file: Path) -> None:
+    live_ladder_of(config_file)
     run_cli("canary", "drill")
     pass_replays_of(config_file)
     run_cli("canary", "start")
@@ -67,3 +69,14 @@ def test_freeze_trust_and_explain(run_cli, config_file: Path) -> None:
         "unfreeze",
         "trust",
     ]
+
+
+def test_the_default_ladder_starts_in_shadow_after_the_replay_gate(
+    run_cli, config_file: Path
+) -> None:
+    run_cli("canary", "drill")
+    refused = run_cli("canary", "start")
+    assert refused.exit_code == 2 and "replay decision is not PROMOTE" in refused.stderr
+    pass_replays_of(config_file)
+    started = json.loads(run_cli("canary", "start", "--format", "json").stdout)
+    assert (started["stage"], started["share"]) == ("shadow", 0.0)

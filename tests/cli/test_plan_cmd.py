@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..replays import live_ladder_of
+
 
 def test_plan_prints_replay_tasks_per_epoch_and_each_stages_exposure(
     run_cli, config_file: Path
 ) -> None:
+    live_ladder_of(config_file)
     result = run_cli("plan", "--tasks-per-day", "400")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()

@@ -10,7 +10,7 @@ import pytest
 from agent_evals.records import PolicyViolation, RunRecord, TokenUsage
 from agent_evals.store import DEFAULT_DB_DIR, DEFAULT_DB_FILE, Store, sqlite_url
 
-from ..replays import pass_replays_of
+from ..replays import live_ladder_of, pass_replays_of
 
 RELEASE = "gpt-5.3-coder..gpt-5.4-coder"
 
@@ -45,6 +45,7 @@ def block_migrations(config_file: Path) -> None:
 
 
 def test_a_blocked_replay_refuses_the_start_naming_each_slice(run_cli, config_file):
+    live_ladder_of(config_file)
     pass_replays_of(config_file)
     block_migrations(config_file)
     assert run_cli("canary", "drill").exit_code == 0

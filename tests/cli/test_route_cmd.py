@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..replays import pass_replays_of
+from ..replays import live_ladder_of, pass_replays_of
 
 
 def test_one_task_before_and_after_the_start(run_cli, config_file: Path) -> None:
@@ -21,6 +21,7 @@ def test_one_task_before_and_after_the_start(run_cli, config_file: Path) -> None
 
 
 def test_a_file_of_tasks_as_json_lines(run_cli, config_file: Path, tmp_path: Path) -> None:
+    live_ladder_of(config_file)
     pass_replays_of(config_file)
     run_cli("canary", "drill")
     run_cli("canary", "start")

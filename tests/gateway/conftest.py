@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import yaml
 from starlette.applications import Starlette
 
 from agent_evals.config.models import ReleaseConfig
@@ -48,6 +49,7 @@ class Rig:
     incumbent: Starlette
     candidate: Starlette
     closing: ExitStack
+    config_path: Path | None = None
 
     def client(self, client: C) -> C:
         """Keep an SDK client open for the rig's life and close it after (no leaked sockets)."""
@@ -80,8 +82,10 @@ def release_config(
     share: float | list[float] = 0.5,
     gateway: dict[str, Any] | None = None,
     release: dict[str, Any] | None = None,
+    top: dict[str, Any] | None = None,
 ) -> ReleaseConfig:
-    """A release with both models on the scripted upstreams, stages at ``share``."""
+    """A release with both models on the scripted upstreams, stages at ``share``; ``top``
+    adds top-level sections (``budget``, ``hooks`` ...)."""
     shares = share if isinstance(share, list) else [share]
     price = {"inputPerMTok": 1.0, "outputPerMTok": 10.0, "cacheReadPerMTok": 0.1}
     return ReleaseConfig.model_validate(
@@ -109,6 +113,7 @@ def release_config(
                 "probeIntervalSeconds": 3600,
                 **(gateway or {}),
             },
+            **(top or {}),
         }
     )
 
@@ -128,8 +133,10 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         share: float | list[float] = 0.5,
         gateway: dict[str, Any] | None = None,
         release: dict[str, Any] | None = None,
+        top: dict[str, Any] | None = None,
         start: bool = True,
         candidate_url: str | None = None,
+        config_file: bool = False,
     ) -> Iterator[Rig]:
         default = {"defaults": {"usage": USAGE}}
         incumbent = create_app(parse_script(script or default))
@@ -138,7 +145,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
             inc_url = servers.enter_context(serve_app_in_thread(incumbent))
             cand_url = candidate_url or servers.enter_context(serve_app_in_thread(candidate))
             config = release_config(
-                inc_url, cand_url, share=share, gateway=gateway, release=release
+                inc_url, cand_url, share=share, gateway=gateway, release=release, top=top
             )
             store = Store(sqlite_url(tmp_path / f"runs-{len(list(tmp_path.iterdir()))}.db"))
             hooks = HookRunner(config.hooks, store=store, retry_delay_s=0.0)
@@ -148,12 +155,22 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
                 run_drill(controller, actor="test")
                 controller.start(actor="test")
             servers.callback(store.close)
-            gateway_app = Gateway(config, store, environ=ENVIRON, controller=controller)
+            path = write_config(config, tmp_path / "model-release.yaml") if config_file else None
+            gateway_app = Gateway(
+                config, store, environ=ENVIRON, controller=controller, config_path=path
+            )
             url = servers.enter_context(serve_in_thread(gateway_app))
             clients = servers.enter_context(ExitStack())
-            yield Rig(url, store, controller, gateway_app, incumbent, candidate, clients)
+            yield Rig(url, store, controller, gateway_app, incumbent, candidate, clients, path)
 
     yield make
+
+
+def write_config(config: ReleaseConfig, path: Path) -> Path:
+    """Write ``config`` as the YAML file a user keeps (only the keys it sets)."""
+    data = config.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def task_on(rig: Rig, lane: str, prefix: str = "task") -> str:

@@ -12,8 +12,16 @@ from agent_evals.gateway.control import ReleaseLink
 from agent_evals.rollout import CanaryController, FakeClock, run_drill
 from agent_evals.store import Store
 
+LIVE_LADDER = [{"share": share} for share in (0.1, 0.25, 0.5, 1.0)]
 CONFIG = ReleaseConfig.model_validate(
-    {"release": {"incumbent": "inc-1", "candidate": "cand-2", "evalSlices": ["bugfix"]}}
+    {
+        "release": {
+            "incumbent": "inc-1",
+            "candidate": "cand-2",
+            "evalSlices": ["bugfix"],
+            "stages": LIVE_LADDER,
+        }
+    }
 )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.errors import UsageError
-from agent_evals.rollout import CanaryController, FakeClock, open_router
+from agent_evals.rollout import CanaryController, FakeClock, evaluate, open_router
 from agent_evals.rollout.reconfigure import config_drift, reconfigure
 from agent_evals.store import Store
 
@@ -67,3 +67,27 @@ def test_the_stale_process_refuses_to_route_after_a_reconfigure(
     stale = open_router(store, original).select("t1")
     assert stale.lane == "incumbent"
     assert "release runs shadow" in stale.reason
+
+
+def test_a_new_candidate_model_holds_the_stage_until_reconfigured_and_audits_both(
+    store: Store,
+    clock: FakeClock,
+    make_config: Callable[..., ReleaseConfig],
+    started: Callable[[ReleaseConfig], CanaryController],
+) -> None:
+    started(make_config({"stages": ALL_IN}))
+    models = {"inc": {"model": "inc-2026-01-01"}, "cand": {"model": "cand-2026-11-01"}}
+    newer = make_config({"stages": ALL_IN}, models=models)
+    controller = CanaryController(store, newer, clock=clock)
+    change = "candidate cand-2026-10-01 -> cand-2026-11-01"
+    assert config_drift(controller, controller.require_state()) == (change,)
+    assert change in open_router(store, newer).select("t1").reason
+
+    held = evaluate(controller)
+    assert held.action == "hold" and change in held.reason
+    assert "agent-evals canary reconfigure" in held.reason
+    assert store.audit("inc..cand")[-1].evidence["changes"] == [change]
+
+    reconfigure(controller, actor="ops", reason="vendor re-pinned the candidate")
+    assert config_drift(controller, controller.require_state()) == ()
+    assert open_router(store, newer).select("t1").lane == "candidate"

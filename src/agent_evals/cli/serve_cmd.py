@@ -16,7 +16,13 @@ DEFAULT_PORT = 8080
 )
 @pass_app
 def serve_command(app: AppContext, host: str, port: int) -> None:
-    """Serve the metering, routing gateway that agents point their base URL at."""
+    """Serve the metering, routing gateway that agents point their base URL at.
+
+    The gateway re-reads the config file when it changes (or on SIGHUP) and holds routing on
+    the incumbent until a changed strategy, share, model or threshold is reconfigured.
+    """
     from agent_evals.gateway import Gateway, serve  # the gateway extra, only when served
 
-    serve(Gateway(app.loaded().config, app.store()), host=host, port=port, announce=click.echo)
+    loaded = app.loaded()
+    gateway = Gateway(loaded.config, app.store(), config_path=loaded.path)
+    serve(gateway, host=host, port=port, announce=click.echo)

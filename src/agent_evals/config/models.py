@@ -56,7 +56,7 @@ class RollbackOn(ConfigModel):
 
 
 class Stage(ConfigModel):
-    """One step of the live rollout."""
+    """One step of the rollout; share 0 is a shadow step (``shadowShare`` of tasks mirrored)."""
 
     share: Fraction
     min_tasks: Annotated[int, Field(ge=0)] = 20
@@ -65,7 +65,8 @@ class Stage(ConfigModel):
 
 
 def _default_stages() -> tuple[Stage, ...]:
-    return tuple(Stage(share=s) for s in (0.1, 0.25, 0.5, 1.0))
+    """Shadow first, then the live shares (SPEC: shadow -> 0.1 -> 0.25 -> 0.5 -> 1.0)."""
+    return tuple(Stage(share=s) for s in (0.0, 0.1, 0.25, 0.5, 1.0))
 
 
 class Release(ConfigModel):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -57,7 +60,8 @@ class Gateway:
     ``Gateway(config, store, replay=True)`` routes each registered replay attempt to its
     lane, without fallback, shadows or probes (replays metered through the gateway).
     ``upstream`` is the seam to the model endpoints (``HttpUpstream`` by default,
-    ``AsgiUpstream`` in process).
+    ``AsgiUpstream`` in process). With ``config_path`` a live gateway reloads that file when
+    it changes, and on ``SIGHUP`` when it serves in the main thread.
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class Gateway:
         environ: Mapping[str, str] | None = None,
         controller: CanaryController | None = None,
         replay: bool = False,
+        config_path: Path | None = None,
     ) -> None:
         spec = config.gateway
         self.config = config
@@ -81,7 +86,9 @@ class Gateway:
         self.io = StoreThread()
         release = config.release.release_id
         self.ledger = Ledger(release, {lane: t.price for lane, t in self.targets.items()})
-        self.link = ReleaseLink(controller or CanaryController(store, config), self.io)
+        self.link = ReleaseLink(
+            controller or CanaryController(store, config), self.io, None if replay else config_path
+        )
         self.metrics = GatewayMetrics(self.link.gauges)
         self.writer = BatchWriter(self.ledger, store, self.io, spec.flush_interval_seconds)
         self.prober = Prober(self.targets, self.upstream, self.metrics, self.link.alert)
@@ -95,6 +102,7 @@ class Gateway:
         self.proxies |= {path: self._proxy(wire, path, metered=False) for wire, path in COUNTING}
         self.app = Starlette(routes=self._routes(environ), lifespan=self._lifespan)
         self._tasks: list[asyncio.Task[None]] = []
+        self._reloads: set[asyncio.Task[Any]] = set()
 
     def _routing(self) -> Routing:
         if self.replay:
@@ -189,13 +197,29 @@ class Gateway:
             await self.link.start()
             loops.append(self.link.refresh_forever(spec.refresh_interval_seconds))
             loops.append(self.prober.probe_forever(spec.probe_interval_seconds))
+            self._listen_for_hangup()
         self._tasks = [asyncio.create_task(loop) for loop in loops]
+
+    def _listen_for_hangup(self) -> None:
+        """Reload the config on SIGHUP (only a main-thread event loop can take signals)."""
+        if self.link.watch is None or threading.current_thread() is not threading.main_thread():
+            return
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+
+    def _hangup(self) -> None:
+        task = asyncio.create_task(self.link.reload())
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
 
     async def stop(self) -> None:
         """Stop the loops, wait for shadow requests, store what is left, close the pool."""
-        for task in self._tasks:
+        if self.link.watch is not None and threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        for task in (*self._tasks, *self._reloads):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._reloads, return_exceptions=True)
         for proxy in self.proxies.values():
             if proxy.shadow is not None:
                 await proxy.shadow.drain()

@@ -9,6 +9,11 @@ When the candidate's upstream is dead (it failed ``candidateErrorRate`` of its l
 incumbent's by ``candidateErrorMargin`` on an anytime-valid confidence sequence, so a 19%
 error rate against the incumbent's 20% never trips it), the controller falls back at once
 (share 0, rollback hooks), with the failures as evidence.
+
+With a config file, the gateway reads it again when its modification time or size changes
+(checked at every refresh) or on ``SIGHUP``. Routing then follows the new config only where
+it agrees with the stored release; otherwise the candidate gets no work, with a message naming
+the change and ``agent-evals canary reconfigure``, and the reload is audited with the changes.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import asyncio
 import logging
 import math
 from collections import deque
+from pathlib import Path
 from typing import Any
 
+from agent_evals.config.loading import load_config
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.errors import AgentEvalsError
 from agent_evals.gateway.background import StoreThread
@@ -33,6 +40,7 @@ from agent_evals.rollout import (
     evaluate,
 )
 from agent_evals.rollout.breaker import ErrorRateBreaker
+from agent_evals.rollout.drift import RECONFIGURE_HINT, config_drift
 from agent_evals.rollout.plan import live_health
 from agent_evals.types import Lane
 
@@ -41,11 +49,40 @@ ACTOR = "gateway"
 HEALTH_EVERY = 12
 
 
-class ReleaseLink:
-    """Routes with the current plan and lets the controller act on what the gateway sees."""
+class ConfigWatch:
+    """Notices that a config file changed, by its modification time and size."""
 
-    def __init__(self, controller: CanaryController, io: StoreThread) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            found = self.path.stat()
+        except OSError:
+            return None
+        return found.st_mtime_ns, found.st_size
+
+    def changed(self) -> bool:
+        """Whether the file changed since the last call (or since the watch began)."""
+        stamp = self._stamp()
+        if stamp == self._seen:
+            return False
+        self._seen = stamp
+        return True
+
+
+class ReleaseLink:
+    """Routes with the current plan and lets the controller act on what the gateway sees.
+
+    ``config_path`` is the file the config came from: it is reloaded when it changes.
+    """
+
+    def __init__(
+        self, controller: CanaryController, io: StoreThread, config_path: Path | None = None
+    ) -> None:
         self.controller = controller
+        self.watch = None if config_path is None else ConfigWatch(config_path)
         self.config: ReleaseConfig = controller.config
         self.io = io
         spec = self.config.gateway
@@ -89,7 +126,56 @@ class ReleaseLink:
         while True:
             await asyncio.sleep(interval_s)
             tick += 1
+            if self.watch is not None and self.watch.changed():
+                await self.reload()
             await self.refresh(health=tick % HEALTH_EVERY == 0)
+
+    async def reload(self) -> RolloutDecision | None:
+        """Read the config file again and route by it; the reload is audited with its changes.
+
+        A file that does not load keeps the last good config (logged); so does a change of
+        release, which needs a new gateway.
+        """
+        if self.watch is None:
+            return None
+        path = self.watch.path
+        try:
+            config = await self.io.run(lambda: load_config(path).config)
+        except AgentEvalsError as exc:
+            log.error("config %s not reloaded (keeping the last one): %s", path, exc)
+            return None
+        if config == self.config:
+            return None
+        if config.release.release_id != self.config.release.release_id:
+            log.error(
+                "config %s names release %s, not %s; restart the gateway to serve it",
+                path,
+                config.release.release_id,
+                self.config.release.release_id,
+            )
+            return None
+        previous = self.controller
+        self.controller = CanaryController(previous.store, config, clock=previous.clock)
+        self.config = config
+        decision = await self.io.run(self._audit_reload, path)
+        await self.refresh()
+        return decision
+
+    def _audit_reload(self, path: Path) -> RolloutDecision | None:
+        state = self.controller.state()
+        if state is None:
+            return None
+        drift = config_drift(self.config, state)
+        reasons = [f"config reloaded from {path}"]
+        if drift:
+            reasons.append(
+                f"the candidate gets no work until the change is applied: {'; '.join(drift)}; "
+                + RECONFIGURE_HINT
+            )
+        log.warning("%s", "; ".join(reasons))
+        return self.controller.record(
+            state, "reload", ACTOR, tuple(reasons), {"changes": list(drift)}
+        )
 
     def gauges(self) -> RolloutGauges:
         """Share, stage and alerts for the metrics page."""

@@ -50,8 +50,9 @@ def budget_report(
 ) -> BudgetReport | None:
     """The budget guard's view of the last ``budget.windowHours``; ``None`` when not configured.
 
-    Token drift compares median tokens per successful live task once both lanes have
-    ``min_runs`` of them; the daily cap applies to the candidate's spend in the last 24 hours.
+    Token drift compares median tokens per successful live task (and per shadow run of the
+    candidate) once both lanes have ``min_runs`` runs; the daily cap applies to the
+    candidate's spend in the last 24 hours.
     """
     budget = config.budget
     if budget is None:
@@ -83,7 +84,7 @@ def _lane_spend(
     sources = _LIVE_SOURCES[lane]
     mine = [(w, r) for w, r in runs if r.lane == lane and r.source in sources]
     window = [r for w, r in mine if w >= since]
-    solved = [r.tokens.total for r in window if r.succeeded and r.tokens.total is not None]
+    solved = [r.tokens.total for r in window if _counted(r) and r.tokens.total is not None]
     return LaneSpend(
         runs=len(window),
         tokens=sum(r.tokens.total or 0 for r in window),
@@ -91,6 +92,12 @@ def _lane_spend(
         spend_last_day_usd=sum(r.cost_usd or 0.0 for w, r in mine if w >= now - _DAY),
         median_tokens=statistics.median(solved) if solved else None,
     )
+
+
+def _counted(run: RunRecord) -> bool:
+    """Whether a run's tokens enter its lane's median: a solved task, or a shadow run (whose
+    answer is discarded, so it never has an outcome, only the tokens it took)."""
+    return run.succeeded or run.source == "shadow"
 
 
 def _drift_alert(

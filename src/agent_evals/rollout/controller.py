@@ -15,7 +15,13 @@ from agent_evals.errors import ConflictError, UsageError
 from agent_evals.rollout.clock import SYSTEM_CLOCK, Clock
 from agent_evals.rollout.hooks import HookDispatch, HookEvent, HookEventName, HookRunner
 from agent_evals.rollout.replay_gate import OVERRIDE_KEY, ReplayGate, slice_verdicts
-from agent_evals.rollout.state import RolloutState, current_step, read_rollout, release_steps
+from agent_evals.rollout.state import (
+    RolloutState,
+    applied_settings,
+    current_step,
+    read_rollout,
+    release_steps,
+)
 from agent_evals.store import AuditEntry, Store
 
 RolloutAction = Literal[
@@ -32,6 +38,7 @@ RolloutAction = Literal[
     "alert",
     "drill",
     "reconfigure",
+    "reload",
 ]
 
 
@@ -269,13 +276,23 @@ class CanaryController:
                 "--reason WHY (recorded in the audit log)"
             )
 
+    def first_live(self) -> Stage:
+        """The first step with a live share (the first step when none has one).
+
+        A shadow step comes after the replay gate, not instead of it: a ladder that goes live
+        needs a PROMOTE replay decision before its shadow step starts; a shadow-only release
+        (strategy ``shadow``) never does.
+        """
+        return next((step for step in self.steps if step.share > 0.0), self.steps[0])
+
     def start(
         self, *, actor: str, reason: str = "", override_replay: bool = False
     ) -> RolloutDecision:
         """Begin the first stage (from ``ready``, or again after a rollback, with a reason).
 
-        The first live share needs a PROMOTE replay decision on every eval slice, or
-        ``override_replay`` with a ``reason``; the override is audited with who and why.
+        A ladder that goes live (its shadow step included) needs a PROMOTE replay decision
+        on every eval slice, or ``override_replay`` with a ``reason``; the override is audited
+        with who and why.
         """
         first = self.steps[0]
         state = self.state()
@@ -289,7 +306,7 @@ class CanaryController:
             )
         gate = ReplayGate(slice_verdicts(self.store, self.config))
         if not override_replay:
-            self.require_replay(first, gate)
+            self.require_replay(self.first_live(), gate)
         state = state or self.register(actor=actor)
         if state.phase not in ("ready", "rolled-back"):
             raise UsageError(
@@ -318,6 +335,7 @@ class CanaryController:
             "share": first.share,
             "rollback_reason": None,
             "strategy": self.config.release.strategy,  # nothing is live: the config's holds
+            "applied": applied_settings(self.config),
         }
         new = state.moved(
             at=self.clock.now(), action="start", actor=actor, reason=reasons[0], **changes

@@ -71,8 +71,9 @@ def _health_flip(controller: CanaryController, original: RolloutState) -> DrillC
     """An unhealthy candidate at a live share sends every task to the incumbent."""
     share = next((s.share for s in controller.steps if s.share > 0.0), 1.0)
     live = replace(original, phase="stage", share=max(original.share, share), frozen=False)
-    healthy, _ = _sample_lanes(Router(build_plan(controller.config, live)))
-    flipped, reasons = _sample_lanes(Router(build_plan(controller.config, live, _breach())))
+    config = controller.config
+    healthy, _ = _sample_lanes(Router(build_plan(config, live, stale_check=False)))
+    flipped, reasons = _sample_lanes(Router(build_plan(config, live, _breach(), stale_check=False)))
     passed = healthy > 0 and flipped == 0
     detail = (
         f"at share {live.share:g}: {healthy} of {_SAMPLE} tasks on the candidate when healthy, "

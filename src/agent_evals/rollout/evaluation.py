@@ -9,14 +9,23 @@ from agent_evals.config.models import Stage
 from agent_evals.errors import ConflictError, UsageError
 from agent_evals.rollout.budget import BudgetReport, budget_report
 from agent_evals.rollout.controller import CanaryController, RolloutAction, RolloutDecision
+from agent_evals.rollout.drift import RECONFIGURE_HINT, config_drift
 from agent_evals.rollout.health import (
     Health,
+    as_utc,
     live_settings,
+    release_waivers,
     release_window,
     stage_finished,
     stage_health,
 )
 from agent_evals.rollout.replay_gate import replay_gate
+from agent_evals.rollout.shadow_step import (
+    SHADOW_NOTE,
+    in_shadow_step,
+    shadow_health,
+    shadow_pairs,
+)
 from agent_evals.rollout.state import RolloutState
 
 CONTROLLER = "controller"
@@ -27,7 +36,8 @@ class StageReview:
     """How the current stage stands: its live health and what it still waits for.
 
     ``finished`` counts the candidate tasks of this stage (its planned exposure); the health
-    behind it pools every stage since the release started.
+    behind it pools every stage since the release started. In a ``shadow`` step both are
+    the shadowed tasks, judged on tokens and cost only.
     """
 
     health: Health
@@ -37,6 +47,7 @@ class StageReview:
     min_bake_minutes: float
     incumbent_scope: str = "release"
     needs_non_inferiority: bool = False
+    shadow: bool = False
 
     def waiting_for(self) -> tuple[str, ...]:
         """Unmet conditions for leaving the stage, empty when it may advance."""
@@ -61,6 +72,7 @@ class StageReview:
             "baked_minutes": round(self.baked_minutes, 2),
             "min_bake_minutes": self.min_bake_minutes,
             "incumbent_baseline": self.incumbent_scope,
+            **({"shadow_step": SHADOW_NOTE} if self.shadow else {}),
         }
 
 
@@ -68,23 +80,37 @@ def review_stage(controller: CanaryController, state: RolloutState) -> StageRevi
     """The live evidence since the release started and the progress of the current stage."""
     step = controller.step_of(state)
     window = release_window(controller.store, state)
-    health = stage_health(controller.store, controller.config, state, window)
+    shadow = in_shadow_step(controller.config, state)
+    if shadow:
+        waivers = release_waivers(controller.store, controller.config)
+        health = shadow_health(controller.config, window, waivers)
+        since = as_utc(state.stage_started_at).timestamp()
+        finished = len(shadow_pairs(window, since)[1])
+    else:
+        health = stage_health(controller.store, controller.config, state, window)
+        finished = stage_finished(window, state)
     baked = (controller.clock.now() - state.stage_started_at).total_seconds() / 60.0
     last = state.phase == "stage" and next_step(controller, state) is None
     rule = live_settings(controller.config).final_step
     return StageReview(
         health,
-        stage_finished(window, state),
+        finished,
         step.min_tasks,
         baked,
         step.min_bake_minutes,
         window.incumbent_scope,
         needs_non_inferiority=last and rule == "non-inferiority",
+        shadow=shadow,
     )
 
 
 def evaluate(controller: CanaryController, *, actor: str = CONTROLLER) -> RolloutDecision:
-    """Re-evaluate the live stage: roll back on a breach, else advance when ready, else hold."""
+    """Re-evaluate the live stage: roll back on a breach, else advance when ready, else hold.
+
+    A config that differs from the release as applied holds it (audited) until
+    ``canary reconfigure``, though harm still rolls it back. A shadow step never rolls back
+    (nothing is live): harm in its tokens or cost, or a budget alert, holds it.
+    """
     state = controller.require_state()
     if state.phase not in ("stage", "done") or state.frozen:
         why = f"release {state.stage}" + (
@@ -93,10 +119,14 @@ def evaluate(controller: CanaryController, *, actor: str = CONTROLLER) -> Rollou
         return RolloutDecision("hold", state, (f"nothing to evaluate: {why}",))
     review = review_stage(controller, state)
     evidence = review.evidence()
-    if not review.health.healthy:
+    if not review.health.healthy and not review.shadow:
         return controller.fall_back(
             state, actor=actor, reasons=review.health.reasons, evidence=evidence
         )
+    drift = config_drift(controller.config, state)
+    if drift:
+        reason = f"the config differs from the release: {'; '.join(drift)}; {RECONFIGURE_HINT}"
+        return controller.record(state, "hold", actor, (reason,), {"changes": list(drift)})
     state, fallback = _watch_budget(controller, state, actor, review.min_tasks)
     if fallback is not None:
         return fallback
@@ -115,12 +145,27 @@ def _progress(
             state, "hold", actor, ("promoted; watching live health",), evidence
         )
     waits = review.waiting_for() or stage_stops(controller, state)
+    if review.shadow:
+        waits = _shadow_holds(review, state) + waits
+        waits = (*waits, SHADOW_NOTE) if waits else ()
     if waits:
         return controller.record(state, "hold", actor, waits, evidence)
     reason = f"stage passed: {review.finished} tasks, {review.baked_minutes:.0f} min, no harm shown"
+    if review.shadow:
+        reason = (
+            f"shadow step passed: {review.finished} shadowed tasks, "
+            f"{review.baked_minutes:.0f} min, tokens and budget stable; "
+            "success and review need live work"
+        )
     return advance(
         controller, state, actor=actor, action="advance", reasons=(reason,), evidence=evidence
     )
+
+
+def _shadow_holds(review: StageReview, state: RolloutState) -> tuple[str, ...]:
+    """What holds a shadow step besides its tasks and bake: token or cost harm, budget alerts."""
+    harm = tuple(f"shadow evidence: {reason}" for reason in review.health.reasons)
+    return harm + tuple(f"budget: {alert}" for alert in state.alerts)
 
 
 def stage_stops(controller: CanaryController, state: RolloutState) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent_evals.config.models import ReleaseConfig
+from agent_evals.rollout.drift import stale_reason
 from agent_evals.rollout.health import Health, stage_health
 from agent_evals.rollout.router import Router, RoutingPlan
 from agent_evals.rollout.state import RolloutState, read_rollout
@@ -12,9 +13,17 @@ from agent_evals.store import Store
 
 
 def build_plan(
-    config: ReleaseConfig, state: RolloutState | None, health: Health | None = None
+    config: ReleaseConfig,
+    state: RolloutState | None,
+    health: Health | None = None,
+    *,
+    stale_check: bool = True,
 ) -> RoutingPlan:
-    """The routing plan of a release in ``state`` with the candidate in ``health``."""
+    """The routing plan of a release in ``state`` with the candidate in ``health``.
+
+    A config that differs from the stored release blocks the candidate (``config_drift``);
+    ``stale_check=False`` skips that for a made-up state (a fire drill's live stage).
+    """
     release = config.release
     trusted = state.trusted_slices if state else frozenset()
     base = RoutingPlan(
@@ -33,11 +42,15 @@ def build_plan(
     )
     if state is None:
         return _blocked(base, "release not started (run agent-evals canary start)")
-    return _staged(base, config, state, health)
+    return _staged(base, config, state, health, stale_check)
 
 
 def _staged(
-    base: RoutingPlan, config: ReleaseConfig, state: RolloutState, health: Health | None
+    base: RoutingPlan,
+    config: ReleaseConfig,
+    state: RolloutState,
+    health: Health | None,
+    stale_check: bool,
 ) -> RoutingPlan:
     plan = replace(base, stage=state.stage, live_share=state.share)
     if state.phase == "rolled-back":
@@ -48,13 +61,9 @@ def _staged(
         return _blocked(plan, f"candidate unhealthy: {health.reason}")
     if state.phase == "ready":
         return _blocked(plan, "release not started (run agent-evals canary start)")
-    if state.strategy != config.release.strategy:
-        return _blocked(
-            plan,
-            f"the config says strategy {config.release.strategy} but the release runs "
-            f"{state.strategy}; apply it with agent-evals canary reconfigure --reason WHY, "
-            "or reload this process's config",
-        )
+    stale = stale_reason(config, state) if stale_check else None
+    if stale is not None:
+        return _blocked(plan, stale)
     if state.phase == "stage" and state.share == 0.0 and config.release.strategy != "opt-in":
         return replace(plan, shadow_share=config.release.shadow_share)
     return plan

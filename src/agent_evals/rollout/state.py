@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from agent_evals.analysis.planning import plan_release
-from agent_evals.config.models import Release, Stage
+from agent_evals.config.models import Release, ReleaseConfig, Stage
 from agent_evals.store import ReleaseState, Store
 
 RolloutPhase = Literal["ready", "stage", "done", "rolled-back"]
@@ -21,13 +21,16 @@ PLAN_ALPHA = 0.05
 def release_steps(release: Release, *, alpha: float = PLAN_ALPHA) -> tuple[Stage, ...]:
     """The stages a release walks through under its strategy, first to last.
 
-    A stage without ``minTasks`` gets what ``plan_release`` computes for the thresholds: the
-    candidate tasks that let the live rules catch a clear harm before ``done``.
+    The default ladder starts with a shadow step (share 0), then ``liveCanaryShare`` and the
+    larger default shares. A stage without ``minTasks`` gets what ``plan_release`` computes
+    for the thresholds: the candidate tasks that let the live rules catch a clear harm
+    before ``done``.
     """
     stages = release.stages
     if "stages" not in release.model_fields_set:
         share = release.live_canary_share
-        shares = (share, *(s for s in _LATER_SHARES if s > share))
+        live = (share,) if share > 0.0 else ()
+        shares = (0.0, *live, *(s for s in _LATER_SHARES if s > share))
         stages = tuple(_at_share(stages[0], s) for s in shares)
     if release.strategy == "cutover":
         return _planned((_at_share(stages[-1], 1.0),), release, alpha)
@@ -49,6 +52,18 @@ def _planned(stages: tuple[Stage, ...], release: Release, alpha: float) -> tuple
     )
 
 
+def applied_settings(config: ReleaseConfig) -> tuple[tuple[str, str], ...]:
+    """The lanes' exact models and the rollback thresholds, as a release goes live with them."""
+    release = config.release
+    settings = {
+        "incumbent": config.model_id(release.incumbent),
+        "candidate": config.model_id(release.candidate),
+    }
+    for key, value in release.rollback_on.model_dump(by_alias=True).items():
+        settings[f"rollbackOn.{key}"] = "off" if value is None else f"{value:g}"
+    return tuple(sorted(settings.items()))
+
+
 def current_step(release: Release, state: RolloutState) -> Stage:
     """The stage rules that apply to ``state`` (the last stage's once ``done``)."""
     steps = release_steps(release)
@@ -60,12 +75,12 @@ def _at_share(stage: Stage, share: float) -> Stage:
     return stage.model_copy(update={"share": share})
 
 
-def _label(strategy: str, phase: RolloutPhase, step: int) -> str:
+def _label(strategy: str, phase: RolloutPhase, step: int, share: float) -> str:
     """The name a stage is shown and stored under (``stage-2``, ``shadow``, ``done`` ...)."""
     if phase != "stage":
         return phase
     if strategy == "canary":
-        return f"stage-{step + 1}"
+        return f"stage-{step + 1}" if share > 0.0 else "shadow"
     return strategy
 
 
@@ -118,11 +133,13 @@ class RolloutState:
     drill: DrillRecord | None = None
     alerts: tuple[str, ...] = ()
     history: tuple[HistoryEntry, ...] = field(default=())
+    applied: tuple[tuple[str, str], ...] = ()
+    """The models and thresholds the release went live with (``applied_settings``)."""
 
     @property
     def stage(self) -> str:
         """The stage label (``ready``, ``stage-1``, ``shadow``, ``done``, ``rolled-back``)."""
-        return _label(self.strategy, self.phase, self.step)
+        return _label(self.strategy, self.phase, self.step, self.share)
 
     @property
     def drill_passed(self) -> bool:
@@ -175,6 +192,7 @@ class RolloutState:
             "trustedRisks": sorted(self.trusted_risks),
             "drill": _drill_to_data(self.drill),
             "alerts": list(self.alerts),
+            "applied": dict(self.applied),
             "history": [_history_to_data(h) for h in self.history],
         }
 
@@ -198,6 +216,7 @@ class RolloutState:
             drill=_drill_from_data(data.get("drill")),
             alerts=tuple(data.get("alerts", ())),
             history=tuple(_history_from_data(h) for h in data.get("history", ())),
+            applied=tuple(sorted(data.get("applied", {}).items())),
         )
 
 
