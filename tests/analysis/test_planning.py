@@ -56,3 +56,11 @@ def test_history_with_less_run_noise_plans_fewer_token_tasks_and_says_where_it_c
     plans = [plan_release(RollbackOn(), SHARES, alpha=0.05, spread=s) for s in (quiet, noisy)]
     tokens = [next(g for g in p.gates if g.gate == "tokens") for p in plans]
     assert tokens[0].replay_tasks[1] < tokens[1].replay_tasks[1]
+
+
+def test_a_shadow_step_leaves_the_live_stages_their_whole_planned_exposure() -> None:
+    live = plan_release(RollbackOn(), [0.1, 0.25, 0.5, 1.0], alpha=0.05)
+    with_shadow = plan_release(RollbackOn(), [0.0, 0.1, 0.25, 0.5, 1.0], alpha=0.05)
+    assert with_shadow.live_tasks == live.live_tasks
+    assert with_shadow.stage_min_tasks[1:] == live.stage_min_tasks
+    assert sum(with_shadow.stage_min_tasks[1:]) >= with_shadow.live_tasks

@@ -148,10 +148,15 @@ def plan_release(
     alpha: float,
     spread: Spread = Spread(),
 ) -> ReleasePlan:
-    """Plan every active rate gate of ``rollback_on`` over a ladder of stage ``shares``."""
-    gates = _gates(rollback_on, shares, alpha, spread)
+    """Plan every active rate gate of ``rollback_on`` over a ladder of stage ``shares``.
+
+    Only live stages (share above 0) see success and review outcomes, so they share the live
+    tasks between them; a shadow step gets as many shadowed tasks for its token evidence.
+    """
+    live = [share for share in shares if share > 0] or list(shares)
+    gates = _gates(rollback_on, live, alpha, spread)
     total = max((g.live_tasks for g in gates), default=0)
-    per_stage = math.ceil(total / max(len(shares), 1))
+    per_stage = math.ceil(total / max(len(live), 1))
     minimums = tuple(per_stage for _ in shares)
     return ReleasePlan(tuple(gates), minimums, tuple(shares), alpha, spread)
 
