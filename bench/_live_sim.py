@@ -23,6 +23,12 @@ from agent_evals.rollout.evaluation import StageReview
 from agent_evals.rollout.health import Health, LiveSettings, live_settings
 from agent_evals.rollout.state import release_steps
 
+
+def live_steps(config: ReleaseConfig) -> tuple[Stage, ...]:
+    """The release's steps that route live work to the candidate (share above 0)."""
+    return tuple(s for s in release_steps(config.release) if s.share > 0)
+
+
 INCUMBENT_SUCCESS = 0.6
 LOG_TOKENS_MEAN, LOG_TOKENS_SD = 10.0, 0.6
 REVIEW_MEAN = 1.0
@@ -85,7 +91,9 @@ class LiveSim:
     def __init__(self, config: ReleaseConfig, scenario: Scenario, releases: int, seed: int):
         self.config, self.scenario, self.releases = config, scenario, releases
         self.rng = np.random.default_rng(seed)
-        self.steps: tuple[Stage, ...] = release_steps(config.release)
+        # The live stages: a shadow step before them (share 0) routes no live work, so it adds
+        # no live outcomes to the evidence (it judges tokens on mirrored calls instead).
+        self.steps: tuple[Stage, ...] = live_steps(config)
         self.settings: LiveSettings = live_settings(config)
         self.incumbent, self.candidate = LaneSums(releases), LaneSums(releases)
         zeros = np.zeros(releases, dtype=int)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from _live_sim import AFTER_DONE, LiveSim, Scenario, seed_rule
+from _live_sim import AFTER_DONE, LiveSim, Scenario, live_steps, seed_rule
 from _replay_sim import replay_config, shares
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.records import RunRecord, TokenUsage
@@ -57,9 +57,11 @@ def today_rows(releases: int, seed: int) -> None:
 def live_rows(releases: int, seed: int) -> None:
     """The anytime-valid rules over the planned stages."""
     config = default_config()
-    steps = release_steps(config.release)
+    steps = live_steps(config)
+    shadow = [s.share for s in release_steps(config.release) if s.share == 0]
     print(
-        f"live: stages {[s.share for s in steps]}, minimum candidate tasks "
+        f"live: stages {[s.share for s in steps]} (after {len(shadow)} shadow step), "
+        "minimum candidate tasks "
         f"{[s.min_tasks for s in steps]} (planned), bake 30 min, alpha "
         f"{live_settings(config).alpha:.2f}, {releases} releases per row, seed {seed}"
     )
