@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Mapping
@@ -34,6 +35,7 @@ from agent_evals.gateway.probe import Prober
 from agent_evals.gateway.proxy import Proxy
 from agent_evals.gateway.routing import LiveRouting, ReplayRouting, Routing
 from agent_evals.gateway.shadow import Shadow
+from agent_evals.gateway.telemetry import RequestSpans, spans_from_environment
 from agent_evals.gateway.upstream import HttpUpstream, Upstream
 from agent_evals.gateway.wire import WireName
 from agent_evals.rollout import CanaryController
@@ -74,8 +76,10 @@ class Gateway:
         controller: CanaryController | None = None,
         replay: bool = False,
         config_path: Path | None = None,
+        spans: RequestSpans | None = None,
     ) -> None:
         spec = config.gateway
+        self.spans = spans or spans_from_environment(os.environ if environ is None else environ)
         self.config = config
         self.replay = replay
         self.targets = lane_targets(config, environ)
@@ -133,6 +137,7 @@ class Gateway:
             fallback=not self.replay,
             streams=path.endswith(":streamGenerateContent") if wire == "gemini" else None,
             metered=metered,
+            spans=self.spans,
         )
 
     def _routes(self, environ: Mapping[str, str] | None) -> list[Route]:
@@ -226,6 +231,8 @@ class Gateway:
         await self.writer.flush()
         await self.link.stop()
         await self.upstream.close()
+        if self.spans is not None:
+            await asyncio.to_thread(self.spans.close)
         self.io.close()
 
     # small endpoints ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -23,6 +24,7 @@ from agent_evals.gateway.ledger import Ledger, LiveRun
 from agent_evals.gateway.metrics import GatewayMetrics
 from agent_evals.gateway.routing import Routing, TaskTag
 from agent_evals.gateway.shadow import Shadow
+from agent_evals.gateway.telemetry import ModelCall, RequestSpans
 from agent_evals.gateway.upstream import Reply, StreamBroken, Upstream, UpstreamFailure
 from agent_evals.gateway.wire import (
     CLIENT_AUTH,
@@ -107,6 +109,7 @@ class Proxy:
         fallback: bool = True,
         streams: bool | None = None,
         metered: bool = True,
+        spans: RequestSpans | None = None,
     ) -> None:
         self.wire: WireName = wire
         self.path = path
@@ -121,6 +124,7 @@ class Proxy:
         self.fallback = fallback
         self.streams = streams
         self.metered = metered
+        self.spans = spans
         self.errors = ErrorEvent(wire)
         self._urls = {lane: upstream_url(wire, t, path) for lane, t in targets.items()}
 
@@ -354,6 +358,8 @@ class Proxy:
         if ok:
             price = self.ledger.prices.get(served)
             stats.add_usage(usage, None if usage is None else cost_of(usage, price))
+        if self.spans is not None:
+            self._trace(self.spans, attempt, status, usage, ok, streamed=ttft is not None)
         if attempt.run is not None and self.metered:
             self.ledger.add(
                 attempt.run,
@@ -364,6 +370,34 @@ class Proxy:
                 ok=ok,
                 fell_back=attempt.fell_back,
             )
+
+    def _trace(
+        self,
+        spans: RequestSpans,
+        attempt: Attempt,
+        status: int,
+        usage: TokenUsage | None,
+        ok: bool,
+        *,
+        streamed: bool,
+    ) -> None:
+        served = attempt.served
+        spans.record(
+            ModelCall(
+                wire=self.wire,
+                release=self.ledger.release,
+                task_id=None if attempt.run is None else attempt.run.task_id,
+                lane=served,
+                model=self.targets[served].model,
+                status=status,
+                ok=ok,
+                usage=usage if ok else None,
+                seconds=attempt.upstream_s,
+                fell_back=attempt.fell_back,
+                streamed=streamed,
+                server=urlsplit(self._urls[served]).hostname or "",
+            )
+        )
 
     async def _refuse(self, send: Send, status: int, message: str) -> None:
         self.metrics.rejected[status] += 1
