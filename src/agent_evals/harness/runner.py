@@ -1,4 +1,4 @@
-"""Running a lane over a slice: a pool of runs, each stored the moment it finishes.
+"""Running a lane over a slice: an executor carries out the runs, each stored as it finishes.
 
 Runs are stored one by one, so a killed replay keeps every finished run, and ``resume``
 skips the runs already stored for the same task version, model, agent version and epoch.
@@ -9,10 +9,8 @@ reached, a verify command that cannot start) are retried, then stored as ``infra
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,14 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent_evals.config import LoadedConfig
 from agent_evals.harness.agents.base import AgentAdapter
 from agent_evals.harness.attempt import Attempts, LaneSetup, lane_setup
+from agent_evals.harness.executors import DEFAULT_WORKERS, Executor, Job, LocalExecutor
 from agent_evals.harness.workspace import Workspaces
 from agent_evals.records import RunRecord
 from agent_evals.store import Store
-from agent_evals.tasks import Slice, Task, load_config_slice
+from agent_evals.tasks import Slice, load_config_slice
 from agent_evals.types import Lane
-
-INFRA_RETRIES = 2
-DEFAULT_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -44,14 +40,8 @@ class RunOptions:
     """Keep the workspaces for inspection."""
     progress: bool = True
     """Show a progress bar on stderr."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run to do: a task and its epoch."""
-
-    task: Task
-    epoch: int
+    executor: Executor | None = None
+    """Where the runs are carried out; ``None``: a local pool of ``workers`` threads."""
 
 
 def run_slice(
@@ -105,55 +95,23 @@ def _execute(
     store: Store, setup: LaneSetup, jobs: list[Job], options: RunOptions, workspaces: Workspaces
 ) -> list[RunRecord]:
     attempts = Attempts(setup, workspaces)
+    executor = options.executor or LocalExecutor(options.workers)
     finished: list[RunRecord] = []
-    pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     try:
-        with _progress(options.progress, f"{setup.lane} · {setup.slice}", len(jobs)) as advance:
-            futures = [pool.submit(run_with_retries, attempts, job) for job in jobs]
-            for future in as_completed(futures):
-                record = future.result()
+        with (
+            _progress(options.progress, f"{setup.lane} · {setup.slice}", len(jobs)) as advance,
+            # Closed before the workspaces go: an interrupt drops the runs not yet finished.
+            closing(executor.run(attempts, jobs)) as records,
+        ):
+            for record in records:
                 store.write_runs([record])
                 finished.append(record)
                 advance()
     finally:
-        # On an interrupt, runs not yet started are dropped; finished ones are stored already.
-        pool.shutdown(wait=True, cancel_futures=True)
         workspaces.close()
         if workspaces.keep and options.progress:
             Console(stderr=True).print(f"workspaces kept in {workspaces.root}")
     return finished
-
-
-def run_with_retries(attempts: Attempts, job: Job) -> RunRecord:
-    """One run; infrastructure failures are retried, then recorded as ``infra_error``."""
-    failure = ""
-    for _ in range(1 + INFRA_RETRIES):
-        started = datetime.now(UTC)
-        try:
-            return attempts.run(job.task, job.epoch)
-        except Exception as exc:  # any failure outside the agent is the harness's, not the model's
-            failure = f"{type(exc).__name__}: {exc}"
-    return infra_error_run(attempts.setup, job, failure, started)
-
-
-def infra_error_run(setup: LaneSetup, job: Job, failure: str, started: datetime) -> RunRecord:
-    """The stored record of a run the infrastructure could not carry out."""
-    return RunRecord(
-        release=setup.release,
-        task_id=job.task.id,
-        slice=setup.slice,
-        lane=setup.lane,
-        model=setup.model,
-        status="infra_error",
-        source="replay",
-        epoch=job.epoch,
-        started_at=started,
-        ended_at=datetime.now(UTC),
-        task_hash=job.task.content_hash,
-        agent=setup.adapter.name,
-        agent_version=setup.agent_version,
-        detail=f"after {1 + INFRA_RETRIES} attempts: {failure}"[:4000],
-    )
 
 
 @contextmanager
