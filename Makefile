@@ -9,12 +9,12 @@ BENCH_STAMP := $(VENV)/.installed-bench
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,inspect,agents,otel]'
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,inspect,agents,otel,ray]'
 	touch $(STAMP)
 
 # The benchmarks compare against pandas and LiteLLM, which only they need.
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,inspect,agents,otel,bench]'
+	$(BIN)/pip install --quiet -e '.[test,gateway,postgres,browser,inspect,agents,otel,ray,bench]'
 	touch $(BENCH_STAMP)
 
 install: $(STAMP)
