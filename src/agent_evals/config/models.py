@@ -155,6 +155,8 @@ class AgentSpec(ConfigModel):
     timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
     # Let agents that refuse to skip permission prompts as root run anyway (in a container).
     allow_root: bool = False
+    # Variables passed to agent, verify and lint processes beyond the harness's allow-list.
+    pass_env: tuple[str, ...] = ()
 
 
 class Hook(ConfigModel):

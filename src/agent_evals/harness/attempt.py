@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
 from agent_evals.config import LoadedConfig
 from agent_evals.config.lanes import ModelRoute, lane_route, model_route
-from agent_evals.config.models import Price
+from agent_evals.config.models import GatewaySpec, Price, ReleaseConfig
 from agent_evals.config.pricing import cost_of
 from agent_evals.errors import HarnessError, UsageError
 from agent_evals.harness.agents.base import (
@@ -20,6 +22,7 @@ from agent_evals.harness.agents.base import (
     AgentResult,
     state_files,
 )
+from agent_evals.harness.agents.environment import passed_variables
 from agent_evals.harness.llm_reviewer import LlmReview, LlmReviewer, reviewer_from_config
 from agent_evals.harness.measure import (
     DiffMeasure,
@@ -62,6 +65,8 @@ class LaneSetup:
     adapter: AgentAdapter
     agent_version: str | None
     reviewer: LlmReviewer | None = None
+    pass_env: Mapping[str, str] = field(default_factory=dict)
+    """The values of ``agent.passEnv``, given to the agent, verify and lint processes."""
 
 
 def lane_setup(
@@ -83,7 +88,37 @@ def lane_setup(
         adapter=adapter,
         agent_version=config.agent.version or adapter.version(),
         reviewer=_llm_reviewer(loaded),
+        pass_env=passed_variables(checked_pass_env(config)),
     )
+
+
+def checked_pass_env(config: ReleaseConfig) -> tuple[str, ...]:
+    """``agent.passEnv``; a :class:`UsageError` when it names a key or token of the config.
+
+    Every lane's agent gets its own key from the harness; passing a key variable through would
+    hand one lane's key (or the gateway's tokens) to the other lane's model.
+    """
+    secrets = {
+        spec.api_key_env: f"models.{name}.apiKeyEnv"
+        for name, spec in config.models.items()
+        if spec.api_key_env
+    }
+    for name in GatewaySpec.model_fields:
+        if name.endswith("_env"):
+            secrets[getattr(config.gateway, name)] = f"gateway.{_camel(name)}"
+    for variable in config.agent.pass_env:
+        if variable in secrets:
+            raise UsageError(
+                f"agent.passEnv: {variable} is the secret of {secrets[variable]}; agent, verify "
+                "and lint processes never get it (each lane's agent gets its own key from the "
+                "harness): remove it from agent.passEnv"
+            )
+    return config.agent.pass_env
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def lane_probe(loaded: LoadedConfig, lane: Lane) -> LaneProbe:
@@ -153,13 +188,22 @@ class Attempts:
     def run(self, task: Task, epoch: int) -> RunRecord:
         """One full run of ``task``; the workspace is removed afterwards unless kept."""
         started = datetime.now(UTC)
-        workspace = self.workspaces.create(task, f"{task.id}-{self.setup.lane}-e{epoch}")
+        label = f"{task.id}-{self.setup.lane}-e{epoch}"
+        workspace = self.workspaces.create(task, label)
+        home = self.workspaces.create_home(label)
         try:
-            return self._run_in(task, epoch, workspace, started)
+            return self._run_in(task, epoch, workspace, self._environment(home), started)
         finally:
             self.workspaces.remove(workspace)
+            self.workspaces.remove_home(home)
 
-    def _run_in(self, task: Task, epoch: int, ws: Workspace, started: datetime) -> RunRecord:
+    def _environment(self, home: Path) -> dict[str, str]:
+        """What the run's processes get beyond the allow-list: a private home, ``passEnv``."""
+        return {"HOME": str(home), **self.setup.pass_env}
+
+    def _run_in(
+        self, task: Task, epoch: int, ws: Workspace, env: Mapping[str, str], started: datetime
+    ) -> RunRecord:
         s = self.setup
         request = AgentRequest(
             task_id=task.id,
@@ -170,22 +214,25 @@ class Attempts:
             api_key=s.api_key,
             timeout_s=task.agent_timeout_s or s.agent_timeout_s,
             max_turns=s.max_turns,
+            env=env,
         )
         clock = time.monotonic()
         result = s.adapter.run(request)
         latency = time.monotonic() - clock
-        measured = self._measure(task, ws, result)
+        measured = self._measure(task, ws, result, env)
         return self._record(task, epoch, result, measured, started, latency)
 
-    def _measure(self, task: Task, ws: Workspace, result: AgentResult) -> _Measured:
+    def _measure(
+        self, task: Task, ws: Workspace, result: AgentResult, env: Mapping[str, str]
+    ) -> _Measured:
         diff = measure_diff(ws, state_files(self.setup.adapter))
         scope = out_of_scope(diff.paths, task.scope)
         deps = dependency_changes(ws, diff.paths)
         violations = check_policy(task.policy, diff, deps, result.commands_run)
-        new_lint = self._new_lint(task, ws)
+        new_lint = self._new_lint(task, ws, env)
         verify = None
         if not (result.timed_out or result.limit_exceeded or result.infra_error):
-            verify = run_verify(task, ws, None)
+            verify = run_verify(task, ws, None, env)
             if verify.could_not_start:
                 raise HarnessError(f"verify command of task {task.id!r}: {verify.output_tail}")
         findings = auto_review(ReviewInput(tuple(parse_patch(diff.patch)), scope, deps, new_lint))
@@ -202,21 +249,26 @@ class Attempts:
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
             return f"LLM reviewer failed, automatic count kept: {exc}"
 
-    def _new_lint(self, task: Task, ws: Workspace) -> tuple[str, ...]:
+    def _new_lint(self, task: Task, ws: Workspace, env: Mapping[str, str]) -> tuple[str, ...]:
         if not task.lint_command:
             return ()
-        after = lint_diagnostics(task.lint_command, ws.path, LINT_TIMEOUT_S)
+        after = lint_diagnostics(task.lint_command, ws.path, LINT_TIMEOUT_S, env)
         return new_diagnostics(self._base_lint(task), after)
 
     def _base_lint(self, task: Task) -> list[str]:
         assert task.lint_command is not None  # only called for tasks with a linter
         with self._lint_lock:
             if task.content_hash not in self._lint_base:
-                scratch = self.workspaces.create(task, f"{task.id}-lint-base")
+                label = f"{task.id}-lint-base"
+                scratch = self.workspaces.create(task, label)
+                home = self.workspaces.create_home(label)
                 try:
-                    found = lint_diagnostics(task.lint_command, scratch.path, LINT_TIMEOUT_S)
+                    found = lint_diagnostics(
+                        task.lint_command, scratch.path, LINT_TIMEOUT_S, self._environment(home)
+                    )
                 finally:
                     self.workspaces.remove(scratch)
+                    self.workspaces.remove_home(home)
                 self._lint_base[task.content_hash] = found
             return self._lint_base[task.content_hash]
 

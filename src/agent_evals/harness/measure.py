@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from agent_evals.harness.agents.process import run_process
@@ -92,12 +93,22 @@ class VerifyOutcome:
     output_tail: str
 
 
-def run_verify(task: Task, workspace: Workspace, default_timeout_s: float | None) -> VerifyOutcome:
-    """Run the task's verify command in the workspace (never through a shell)."""
+def run_verify(
+    task: Task,
+    workspace: Workspace,
+    default_timeout_s: float | None,
+    run_env: Mapping[str, str] | None = None,
+) -> VerifyOutcome:
+    """Run the task's verify command in the workspace (never through a shell).
+
+    It sees the harness's allow-listed environment plus ``run_env``, never its secrets.
+    """
     if task.verify_files is not None:
         shutil.copytree(task.verify_files, workspace.path / "tests", dirs_exist_ok=True)
     timeout = task.verify_timeout_s or default_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
-    env = {"TEST_DIR": str(workspace.path / "tests")} if task.verify_files else None
+    env = dict(run_env or {})
+    if task.verify_files:
+        env["TEST_DIR"] = str(workspace.path / "tests")
     outcome = run_process(task.verify_command, cwd=workspace.path, timeout_s=timeout, env=env)
     could_not_start = outcome.exit_code is None and not outcome.timed_out
     return VerifyOutcome(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,9 +169,11 @@ def _lint(run: ReviewInput) -> Iterator[Finding]:
         yield Finding("lint", path or None, f"{count} new lint error(s)")
 
 
-def lint_diagnostics(command: Sequence[str], cwd: Path, timeout_s: float) -> list[str]:
+def lint_diagnostics(
+    command: Sequence[str], cwd: Path, timeout_s: float, env: Mapping[str, str] | None = None
+) -> list[str]:
     """The diagnostic lines (``path:line[:col]: message``) a linter prints for a folder."""
-    outcome = run_process(command, cwd=cwd, timeout_s=timeout_s)
+    outcome = run_process(command, cwd=cwd, timeout_s=timeout_s, env=env)
     lines = (outcome.stdout + "\n" + outcome.stderr).splitlines()
     return [line.strip() for line in lines if _DIAGNOSTIC.match(line.strip())]
 

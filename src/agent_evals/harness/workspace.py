@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_evals.errors import HarnessError
+from agent_evals.harness.agents.environment import child_environment
 from agent_evals.tasks import Task, match_any
 from agent_evals.tasks.hashing import IGNORED_NAMES
 
@@ -38,14 +39,21 @@ GIT_SETTINGS = (
     "core.hooksPath=/dev/null",
     "-c",
     "core.logAllRefUpdates=false",
+    "-c",
+    "core.fsmonitor=false",
 )
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
-    """Run git in ``cwd`` with fixed settings; raise ``HarnessError`` when it fails."""
+    """Run git in ``cwd`` with fixed settings; raise ``HarnessError`` when it fails.
+
+    The agent could leave commands for git in the workspace (a filter driver, say), so git
+    gets the allow-listed environment, as the agent did.
+    """
     done = subprocess.run(
         ["git", *GIT_SETTINGS, *args],
         cwd=cwd,
+        env=child_environment(),
         capture_output=True,
         text=True,
         errors="replace",
@@ -113,6 +121,19 @@ class Workspaces:
         """Delete a run's workspace unless workspaces are kept."""
         if not self.keep:
             shutil.rmtree(workspace.path, ignore_errors=True)
+
+    def create_home(self, label: str) -> Path:
+        """An empty, private ``HOME`` for one run's processes, beside its workspace.
+
+        The operator's dotfiles (a ``~/.profile`` exporting keys, agent logins) stay out of
+        the run, and what the agent writes to its home stays out of the diff.
+        """
+        return Path(tempfile.mkdtemp(prefix=_safe(label) + "-home-", dir=self.root))
+
+    def remove_home(self, home: Path) -> None:
+        """Delete a run's home unless workspaces are kept."""
+        if not self.keep:
+            shutil.rmtree(home, ignore_errors=True)
 
     def close(self) -> None:
         """Delete the templates and the root folder unless workspaces are kept."""
