@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.gateway import Gateway, serve_in_thread
+from agent_evals.gateway.credentials import derived_ingest_token
 from agent_evals.records import RunRecord
 from agent_evals.rollout import CanaryController, HookRunner, run_drill
 from agent_evals.scripted_model import create_app, parse_script, serve_app_in_thread
@@ -34,6 +35,9 @@ ENVIRON = {
     "AGENT_EVALS_ADMIN_TOKEN": ADMIN_TOKEN,
     "AGENT_EVALS_GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
 }
+# What agents send with outcomes and reviews: derived from the admin token, per release.
+INGEST_TOKEN = derived_ingest_token(ADMIN_TOKEN, RELEASE)
+INGEST = {"authorization": f"Bearer {INGEST_TOKEN}"}
 C = TypeVar("C", bound=contextlib.AbstractContextManager[Any])
 USAGE = {"prompt_tokens": 900, "completion_tokens": 150, "cached_tokens": 100}
 
@@ -65,7 +69,10 @@ class Rig:
         return {r.task_id: r for r in self.store.runs(RELEASE, source="live")}
 
     def post(self, path: str, body: Any, **headers: str) -> httpx.Response:
-        """POST JSON to the gateway."""
+        """POST JSON to the gateway; posts to ``/api/`` carry the ingest token, as agents'
+        outcome reporters do, unless ``headers`` set an authorization."""
+        if path.startswith("/api/") and "authorization" not in headers:
+            headers = {**INGEST, **headers}
         return httpx.post(self.root + path, json=body, headers=headers, timeout=30)
 
     def chat(self, task_id: str | None, **body: Any) -> httpx.Response:
@@ -137,6 +144,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         start: bool = True,
         candidate_url: str | None = None,
         config_file: bool = False,
+        environ: dict[str, str] | None = None,
     ) -> Iterator[Rig]:
         default = {"defaults": {"usage": USAGE}}
         incumbent = create_app(parse_script(script or default))
@@ -157,7 +165,11 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
             servers.callback(store.close)
             path = write_config(config, tmp_path / "model-release.yaml") if config_file else None
             gateway_app = Gateway(
-                config, store, environ=ENVIRON, controller=controller, config_path=path
+                config,
+                store,
+                environ=ENVIRON if environ is None else environ,
+                controller=controller,
+                config_path=path,
             )
             url = servers.enter_context(serve_in_thread(gateway_app))
             clients = servers.enter_context(ExitStack())

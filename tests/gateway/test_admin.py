@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import openai
@@ -10,7 +11,7 @@ import pytest
 
 from agent_evals.scripted_model import serve_in_thread
 
-from .conftest import ADMIN_TOKEN, KEYS, MakeRig, task_on
+from .conftest import ADMIN_TOKEN, ENVIRON, KEYS, MakeRig, task_on
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 ENDPOINTS = [
@@ -47,7 +48,7 @@ def test_admin_endpoints_act_on_the_release_with_the_token(make_rig: MakeRig) ->
         again = rig.post("/admin/freeze", {"reason": "twice"}, **ADMIN)
         assert again.status_code == 400 and "frozen already" in again.json()["error"]
     audit = rig.store.audit(rig.controller.release)
-    assert any(e.action == "freeze" and e.actor == "alice" for e in audit)
+    assert any(e.action == "freeze" and e.actor == "admin" for e in audit)
 
 
 def test_no_key_appears_in_logs_or_answers(
@@ -105,3 +106,31 @@ def test_health_readiness_and_metrics(make_rig: MakeRig) -> None:
         'agent_evals_gateway_request_seconds_count{lane="candidate"} 1.0',
     ):
         assert line in metrics
+
+
+def test_the_audit_log_names_the_tokens_admin_not_the_actor_the_caller_claims(
+    make_rig: MakeRig, tmp_path: Path
+) -> None:
+    admins = tmp_path / "admins.txt"
+    admins.write_text("# on-call rota\nalice:tok-alice-19\nbob:tok-bob-77\n", encoding="utf-8")
+    environ = {**KEYS, "AGENT_EVALS_ADMIN_TOKENS": str(admins)}
+    with make_rig(environ=environ) as rig:
+        as_bob = {"authorization": "Bearer tok-bob-77"}
+        frozen = rig.post("/admin/freeze", {"reason": "incident 42", "actor": "alice"}, **as_bob)
+        assert frozen.status_code == 200, frozen.text
+        single = rig.post("/admin/unfreeze", {"reason": "over"}, **ADMIN)
+        assert single.status_code == 401
+    freeze = [e for e in rig.store.audit(rig.controller.release) if e.action == "freeze"]
+    assert [e.actor for e in freeze] == ["bob"]
+    assert "incident 42 (named actor: alice)" in freeze[0].reasons
+
+
+def test_named_admins_can_be_listed_inline_beside_the_single_admin_token(
+    make_rig: MakeRig,
+) -> None:
+    environ = {**ENVIRON, "AGENT_EVALS_ADMIN_TOKENS": "carol:tok-carol-3, dave:tok-dave-4"}
+    with make_rig(environ=environ) as rig:
+        rig.post("/admin/freeze", {"reason": "r1"}, authorization="Bearer tok-dave-4")
+        rig.post("/admin/unfreeze", {"reason": "r2"}, **ADMIN)
+    actors = {e.action: e.actor for e in rig.store.audit(rig.controller.release)}
+    assert (actors["freeze"], actors["unfreeze"]) == ("dave", "admin")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
 
-from .conftest import WEBHOOK_SECRET, MakeRig, Rig, task_on
+from agent_evals.gateway import Gateway, serve_in_thread
+
+from .conftest import ENVIRON, WEBHOOK_SECRET, MakeRig, Rig, task_on
 
 
 def _deliver(
@@ -78,3 +82,39 @@ def test_a_merged_pull_request_is_a_success(make_rig: MakeRig) -> None:
         unlinked = {"action": "closed", "pull_request": {"head": {"ref": "main"}, "merged": True}}
         assert _deliver(rig, "pull_request", unlinked, "d-10").json()["applied"] is False
     assert rig.live_runs()["t-merge"].status == "resolved"
+
+
+def test_one_signed_body_counts_once_whatever_delivery_id_it_comes_with(
+    make_rig: MakeRig,
+) -> None:
+    with make_rig() as rig:
+        rig.chat("t-replay")
+        comment = _comment("agent/t-replay")
+        answers = [
+            _deliver(rig, "pull_request_review_comment", comment, delivery)
+            for delivery in ("d-1", "d-2", "", "d-3", "x" * 500)
+        ]
+        # Another replica (or this one after a restart) over the same store.
+        replica = Gateway(rig.gateway.config, rig.store, environ=ENVIRON, controller=rig.controller)
+        with serve_in_thread(replica) as url:
+            apps = (rig.incumbent, rig.candidate, ExitStack())
+            other = Rig(url, rig.store, rig.controller, replica, *apps)
+            replayed = _deliver(other, "pull_request_review_comment", comment, "d-4")
+    assert [a.json()["applied"] for a in answers] == [True, False, False, False, False]
+    assert replayed.json() == {"delivery": "d-4", "applied": False, "why": "duplicate"}
+    assert rig.live_runs()["t-replay"].review_comments == 1
+
+
+def test_an_unsigned_delivery_is_refused_before_its_body_is_read(make_rig: MakeRig) -> None:
+    sent = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal sent
+        for _ in range(2048):
+            sent += 1
+            yield b"x" * 65536
+
+    with make_rig() as rig:
+        answer = httpx.post(rig.root + "/webhooks/github", content=chunks(), timeout=30)
+    assert answer.status_code == 401
+    assert sent < 512  # of 2048 chunks (128 MiB): the refusal came long before the end

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.errors import UsageError
 
 DEFAULT_PORT = 8080
 
@@ -14,8 +15,13 @@ DEFAULT_PORT = 8080
 @click.option(
     "--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port (0 picks a free one)."
 )
+@click.option(
+    "--print-ingest-token",
+    is_flag=True,
+    help="Print the token agents send with outcomes and reviews, and exit.",
+)
 @pass_app
-def serve_command(app: AppContext, host: str, port: int) -> None:
+def serve_command(app: AppContext, host: str, port: int, print_ingest_token: bool) -> None:
     """Serve the metering, routing gateway that agents point their base URL at.
 
     The gateway re-reads the config file when it changes (or on SIGHUP) and holds routing on
@@ -24,5 +30,23 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     from agent_evals.gateway import Gateway, serve  # the gateway extra, only when served
 
     loaded = app.loaded()
+    if print_ingest_token:
+        click.echo(_ingest_token(app))
+        return
     gateway = Gateway(loaded.config, app.store(), config_path=loaded.path)
     serve(gateway, host=host, port=port, announce=click.echo)
+
+
+def _ingest_token(app: AppContext) -> str:
+    """The release's ingest token, or a usage error naming the variables to set."""
+    from agent_evals.gateway.credentials import ingest_token
+
+    config = app.loaded().config
+    token = ingest_token(config.gateway, config.release.release_id)
+    if token is None:
+        spec = config.gateway
+        raise UsageError(
+            f"no ingest token: set {spec.ingest_token_env}, or {spec.admin_token_env} "
+            "to derive one for this release"
+        )
+    return token

@@ -194,6 +194,10 @@ class GatewaySpec(ConfigModel):
     """The metering, routing proxy: secrets by variable name, limits, timers, fallback trigger."""
 
     admin_token_env: str = "AGENT_EVALS_ADMIN_TOKEN"
+    # Named admins: ``name:token`` entries (comma- or line-separated), or a file of them.
+    admin_tokens_env: str = "AGENT_EVALS_ADMIN_TOKENS"
+    # What agents sign outcomes and reviews with; unset, it is derived from the admin token.
+    ingest_token_env: str = "AGENT_EVALS_INGEST_TOKEN"
     github_webhook_secret_env: str = "AGENT_EVALS_GITHUB_WEBHOOK_SECRET"
     branch_pattern: str = r"^agent/(?P<task>[^/]+)$"
     task_label_prefix: str = "agent-task:"

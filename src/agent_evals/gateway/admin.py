@@ -1,14 +1,14 @@
 """Admin endpoints (status, explain, promote, rollback, freeze): bearer token required.
 
-The token is read from the variable ``gateway.adminTokenEnv`` names; without it set every
-admin endpoint answers 503, so an unconfigured gateway is never open.
+The tokens are read from the variables ``gateway.adminTokenEnv`` (the admin named ``admin``)
+and ``gateway.adminTokensEnv`` (named admins, see ``credentials``); with neither set every
+admin endpoint answers 503, so an unconfigured gateway is never open. Actions are audited
+under the token's name; an ``actor`` the caller gives is kept only as a note in the reason.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -16,9 +16,11 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from agent_evals.config.models import GatewaySpec
 from agent_evals.errors import AgentEvalsError, ConflictError
 from agent_evals.gateway.api import ApiModel, error, parse_json
 from agent_evals.gateway.control import ReleaseLink
+from agent_evals.gateway.credentials import admin_identities, bearer, identify
 from agent_evals.reports.rollout_views import decision_view, explanation_view, status_view
 from agent_evals.rollout import (
     RolloutDecision,
@@ -28,14 +30,19 @@ from agent_evals.rollout import (
 )
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-DEFAULT_ACTOR = "admin-api"
 
 
 class ActionIn(ApiModel):
-    """Who acts and why (recorded in the audit log)."""
+    """Why (recorded in the audit log); ``actor`` is a note, the token says who acts."""
 
     reason: str = Field(default="", max_length=2000)
-    actor: str = Field(default=DEFAULT_ACTOR, min_length=1, max_length=200)
+    actor: str | None = Field(default=None, min_length=1, max_length=200)
+
+    def noted_reason(self, admin: str) -> str:
+        """The reason, with the name the caller gave when it is not the token's."""
+        if self.actor is None or self.actor == admin:
+            return self.reason
+        return f"{self.reason} (named actor: {self.actor})"
 
 
 class PromoteIn(ActionIn):
@@ -48,21 +55,24 @@ class PromoteIn(ActionIn):
 class Admin:
     """The admin endpoints over the release link."""
 
-    def __init__(self, link: ReleaseLink, token_env: str, environ: Mapping[str, str] | None = None):
+    def __init__(
+        self, link: ReleaseLink, spec: GatewaySpec, environ: Mapping[str, str] | None = None
+    ):
         self.link = link
-        self.token_env = token_env
-        self._environ = os.environ if environ is None else environ
+        self.spec = spec
+        self.tokens = admin_identities(spec, environ)
 
     def guarded(self, endpoint: Endpoint) -> Endpoint:
-        """``endpoint`` behind the bearer token check."""
+        """``endpoint`` behind the bearer token check; the admin's name goes in its state."""
 
         async def check(request: Request) -> Response:
-            token = self._environ.get(self.token_env)
-            if not token:
-                return error(503, f"admin endpoints are off: set {self.token_env}")
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            if not self.tokens:
+                variables = f"{self.spec.admin_token_env} or {self.spec.admin_tokens_env}"
+                return error(503, f"admin endpoints are off: set {variables}")
+            admin = identify(self.tokens, bearer(request))
+            if admin is None:
                 return error(401, "admin endpoints need 'Authorization: Bearer <token>'")
+            request.state.admin = admin
             try:
                 return await endpoint(request)
             except ConflictError as exc:
@@ -101,11 +111,12 @@ class Admin:
         if isinstance(parsed, Response):
             return parsed
         controller = self.link.controller
+        admin: str = request.state.admin
         return await self._act(
             lambda: promote(
                 controller,
-                actor=parsed.actor,
-                reason=parsed.reason,
+                actor=admin,
+                reason=parsed.noted_reason(admin),
                 expected_stage=parsed.expected_stage,
                 force=parsed.force,
             )
@@ -130,7 +141,8 @@ class Admin:
         if not parsed.reason:
             return error(400, f"{name} needs a reason (recorded in the audit log)")
         method = getattr(self.link.controller, name)
-        return await self._act(lambda: method(actor=parsed.actor, reason=parsed.reason))
+        admin: str = request.state.admin
+        return await self._act(lambda: method(actor=admin, reason=parsed.noted_reason(admin)))
 
     async def _act(self, action: Callable[[], RolloutDecision]) -> Response:
         decision = await self.link.io.run(action)

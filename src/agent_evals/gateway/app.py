@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,13 +22,15 @@ from starlette.types import Receive, Scope, Send
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.gateway.admin import Admin
-from agent_evals.gateway.api import OutcomeEndpoints, error
+from agent_evals.gateway.api import OutcomeEndpoints
 from agent_evals.gateway.background import BatchWriter, StoreThread
 from agent_evals.gateway.control import ReleaseLink
+from agent_evals.gateway.credentials import IngestGuard
 from agent_evals.gateway.dashboard import Dashboard
 from agent_evals.gateway.gemini_wire import endpoint_of, endpoints
 from agent_evals.gateway.github import GithubWebhook
 from agent_evals.gateway.lanes import lane_targets
+from agent_evals.gateway.limits import http_error, within_limit
 from agent_evals.gateway.ledger import Ledger
 from agent_evals.gateway.metrics import GatewayMetrics
 from agent_evals.gateway.outcomes import TaskRuns
@@ -104,7 +107,11 @@ class Gateway:
         )
         self.proxies = {path: self._proxy(wire, path) for wire, path in ENDPOINTS}
         self.proxies |= {path: self._proxy(wire, path, metered=False) for wire, path in COUNTING}
-        self.app = Starlette(routes=self._routes(environ), lifespan=self._lifespan)
+        self.app = Starlette(
+            routes=self._routes(environ),
+            lifespan=self._lifespan,
+            exception_handlers={HTTPException: http_error},
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._reloads: set[asyncio.Task[Any]] = set()
 
@@ -143,8 +150,9 @@ class Gateway:
     def _routes(self, environ: Mapping[str, str] | None) -> list[Route]:
         spec = self.config.gateway
         outcomes = OutcomeEndpoints(self.runs)
-        admin = Admin(self.link, spec.admin_token_env, environ)
+        admin = Admin(self.link, spec, environ)
         guard = admin.guarded
+        ingest = IngestGuard(spec, self.config.release.release_id, environ).guarded
         github = GithubWebhook(self.runs, spec, environ)
         return [
             Route("/v1/models", self.models, methods=["GET"]),
@@ -152,8 +160,8 @@ class Gateway:
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/readyz", self.readyz, methods=["GET"]),
             Route("/metrics", self.prometheus, methods=["GET"]),
-            Route("/api/outcomes", outcomes.outcome, methods=["POST"]),
-            Route("/api/reviews", outcomes.review, methods=["POST"]),
+            Route("/api/outcomes", ingest(outcomes.outcome), methods=["POST"]),
+            Route("/api/reviews", ingest(outcomes.review), methods=["POST"]),
             Route("/webhooks/github", github.handle, methods=["POST"]),
             Route("/admin/status", guard(admin.status), methods=["GET"]),
             Route("/admin/explain", guard(admin.explain), methods=["GET"]),
@@ -178,9 +186,10 @@ class Gateway:
                 if proxy is not None and task:
                     await proxy(scope, receive, send, unquote(task))
                     return
-            if _declared_size(scope) > self.config.gateway.body_limit_bytes:
-                await error(413, "request body too large")(scope, receive, send)
-                return
+        if scope["type"] == "http":
+            limit = self.config.gateway.body_limit_bytes
+            await within_limit(self.app, limit, scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     # lifecycle ----------------------------------------------------------------------------
@@ -273,9 +282,3 @@ class Gateway:
         """Prometheus text exposition."""
         return Response(self.metrics.render(), media_type="text/plain; version=0.0.4")
 
-
-def _declared_size(scope: Scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else 0
-    return 0

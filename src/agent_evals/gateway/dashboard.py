@@ -3,7 +3,8 @@
 Every section is rendered by autoescaping Jinja2 templates, on the first load and again for
 each refresh, so the page's script only swaps in escaped HTML and redraws the plots. Reading
 needs no token; promote, rollback and freeze go to the admin endpoints with the token the
-person types, after a confirmation, and are audited with the name they give.
+person types, after a confirmation, and are audited under that token's admin (the name they
+give is kept as a note).
 """
 
 from __future__ import annotations

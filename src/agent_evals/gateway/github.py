@@ -1,7 +1,11 @@
 """``POST /webhooks/github``: review activity and merges on pull requests linked to tasks.
 
 A delivery is trusted only with a valid ``X-Hub-Signature-256`` for the configured secret;
-each ``X-GitHub-Delivery`` id counts once. A pull request is linked to a task by its
+one without a signature header is refused before its body is read. Each signed delivery
+counts at most once: it is claimed in the store by its ``X-GitHub-Delivery`` id and by the
+digest of its body (a replay under a new or missing id is still a replay), before it is
+applied, so a restart or another replica does not count it again. GitHub's signature has
+no timestamp, so the seen keys are kept for good. A pull request is linked to a task by its
 branch (``gateway.branchPattern``, a regex with a ``task`` group) or by a label
 ``<gateway.taskLabelPrefix><task id>``.
 """
@@ -13,7 +17,6 @@ import hmac
 import logging
 import os
 import re
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +29,8 @@ from agent_evals.gateway.api import error, run_view
 from agent_evals.gateway.outcomes import TaskRuns
 
 log = logging.getLogger("agent_evals.gateway")
-_REMEMBERED_DELIVERIES = 10_000
+_SIGNATURE_PREFIX = "sha256="
+_LONGEST_KEPT_ID = 90
 _COUNTED_REVIEW_STATES = frozenset({"commented", "changes_requested"})
 
 
@@ -69,29 +73,44 @@ class GithubWebhook:
         self.secret_env = spec.github_webhook_secret_env
         self.body_limit = spec.body_limit_bytes
         self._environ = os.environ if environ is None else environ
-        self._seen: OrderedDict[str, None] = OrderedDict()
 
     async def handle(self, request: Request) -> Response:
         """Handle one delivery."""
         secret = self._environ.get(self.secret_env)
         if not secret:
             return error(503, f"webhooks are off: set {self.secret_env} to the webhook secret")
-        body = await request.body()
         signature = request.headers.get("x-hub-signature-256", "")
+        if not signature.startswith(_SIGNATURE_PREFIX):
+            return self._refused()
+        body = await request.body()
         if len(body) > self.body_limit or not signature_ok(secret.encode(), body, signature):
-            log.warning("GitHub delivery refused: bad or missing X-Hub-Signature-256")
-            return error(401, "bad signature (X-Hub-Signature-256)")
+            return self._refused()
         delivery = request.headers.get("x-github-delivery", "")
-        if delivery and delivery in self._seen:
-            return JSONResponse({"delivery": delivery, "applied": False, "why": "duplicate"})
         event = request.headers.get("x-github-event", "")
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
             return error(400, "the delivery body is not JSON")
+        if not await self._claim(delivery, body):
+            return JSONResponse({"delivery": delivery, "applied": False, "why": "duplicate"})
         answer = await self._apply(event, payload if isinstance(payload, dict) else {})
-        self._remember(delivery)
         return JSONResponse({"delivery": delivery, **answer})
+
+    @staticmethod
+    def _refused() -> Response:
+        log.warning("GitHub delivery refused: bad or missing X-Hub-Signature-256")
+        return error(401, "bad signature (X-Hub-Signature-256)")
+
+    async def _claim(self, delivery: str, body: bytes) -> bool:
+        """Whether this delivery is new, by its id and its body; recorded in the store."""
+        keys = ["body:" + hashlib.sha256(body).hexdigest()]
+        if delivery:
+            short = len(delivery) <= _LONGEST_KEPT_ID
+            keys.append(
+                "id:" + delivery if short else "id#" + hashlib.sha256(delivery.encode()).hexdigest()
+            )
+        store = self.runs.link.controller.store
+        return await self.runs.io.run(store.claim_delivery, self.runs.ledger.release, keys)
 
     async def _apply(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
         task_id = self.links.task_of(payload.get("pull_request"))
@@ -106,13 +125,6 @@ class GithubWebhook:
         else:
             return {"applied": False, "why": f"{event}/{action} is not counted", "task_id": task_id}
         return {"applied": True, "run": run_view(record)}
-
-    def _remember(self, delivery: str) -> None:
-        if not delivery:
-            return
-        self._seen[delivery] = None
-        while len(self._seen) > _REMEMBERED_DELIVERIES:
-            self._seen.popitem(last=False)
 
 
 def _is_review_activity(event: str, action: Any, payload: dict[str, Any]) -> bool:

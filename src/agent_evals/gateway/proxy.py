@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from agent_evals.config.pricing import cost_of
 from agent_evals.gateway.lanes import LaneTarget
 from agent_evals.gateway.ledger import Ledger, LiveRun
+from agent_evals.gateway.limits import CLOSE
 from agent_evals.gateway.metrics import GatewayMetrics
 from agent_evals.gateway.routing import Routing, TaskTag
 from agent_evals.gateway.shadow import Shadow
@@ -404,6 +405,9 @@ class Proxy:
         kind = "request_too_large" if status == 413 else "invalid_request_error"
         body = self.errors.body(status, message, kind)
         headers = [(b"content-type", b"application/json")]
+        if status == 413:
+            # The rest of the upload is not wanted: the server closes instead of reading it.
+            headers.append(CLOSE)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

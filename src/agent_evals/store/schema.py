@@ -128,3 +128,12 @@ reviews = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_reviews_release_lane", "release", "lane"),
 )
+
+# Webhook deliveries already counted, by delivery id and by body digest (see ``store.webhooks``).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("release", String(200), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -20,7 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from agent_evals.errors import StoreError
 from agent_evals.records import RunRecord
-from agent_evals.store import audit_log, columnar, queries, release_state, schema
+from agent_evals.store import audit_log, columnar, queries, release_state, schema, webhooks
 from agent_evals.store.audit_log import AuditEntry, WaiverEntry
 from agent_evals.store.bulk import RunUpsert, iter_batches
 from agent_evals.store.columnar import PackedRuns
@@ -239,6 +239,12 @@ class Store:
         return release_state.compare_and_set_state(
             self.engine, release, expected_version, audit, values
         )
+
+    # webhook deliveries -------------------------------------------------------------------
+
+    def claim_delivery(self, release: str, keys: Sequence[str]) -> bool:
+        """Record a webhook delivery's keys; ``True`` when it was never seen before."""
+        return webhooks.claim_delivery(self.engine, release, keys)
 
 
 # A human review covers a run of its own epoch first, else every epoch; the newest one wins.
