@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_evals.errors import TaskError
-from agent_evals.tasks.folders import HARBOR_FILE, read_instruction
+from agent_evals.tasks.folders import HARBOR_FILE, confined, read_instruction
 from agent_evals.tasks.hashing import task_hash
 from agent_evals.tasks.models import Policy, Task
 from agent_evals.tasks.repo_policy import snapshot_policy
@@ -44,10 +44,13 @@ class _HarborToml(BaseModel):
 def load_harbor_task(directory: Path) -> Task:
     """Load a Harbor task folder as a task of this harness."""
     path = directory / HARBOR_FILE
-    config = _read(path)
-    if not (directory / "tests" / "test.sh").is_file():
+    config = _read(confined(directory, path, HARBOR_FILE))
+    tests = confined(directory, directory / "tests", "tests/")
+    if not (tests / "test.sh").is_file():
         raise TaskError(f"{directory}: a Harbor task needs tests/test.sh (its verifier)")
     snapshot, exclude = _workspace_source(directory)
+    # Hashed first: the walk refuses links out of the folder and FIFOs before any is read.
+    content_hash = task_hash(directory, snapshot)
     policy = snapshot_policy(snapshot) if snapshot is not None else Policy()
     scope = config.metadata.get("scope", ())
     return Task(
@@ -55,7 +58,7 @@ def load_harbor_task(directory: Path) -> Task:
         directory=directory,
         instruction=read_instruction(directory, path),
         verify_command=VERIFY_COMMAND,
-        content_hash=task_hash(directory, snapshot),
+        content_hash=content_hash,
         snapshot=snapshot,
         exclude=exclude,
         verify_files=directory / "tests",
@@ -74,6 +77,8 @@ def _read(path: Path) -> _HarborToml:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TaskError(f"{path}: TOML syntax error: {exc}; fix the TOML") from None
+    except UnicodeDecodeError as exc:
+        raise TaskError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     return validate_model(_HarborToml, data, str(path), TaskError)
 
 
@@ -81,7 +86,7 @@ def _workspace_source(directory: Path) -> tuple[Path | None, tuple[str, ...]]:
     for name, exclude in (("repo", ()), ("environment", CONTAINER_FILES)):
         folder = directory / name
         if folder.is_dir():
-            return folder, exclude
+            return confined(directory, folder, f"{name}/"), exclude
     return None, ()
 
 

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel
 
 from agent_evals.errors import TaskError
-from agent_evals.tasks.folders import HARBOR_FILE, TASK_FILE, read_instruction
+from agent_evals.tasks.folders import HARBOR_FILE, TASK_FILE, confined, read_instruction
 from agent_evals.tasks.harbor import load_harbor_task
 from agent_evals.tasks.hashing import task_hash
 from agent_evals.tasks.models import Policy, Task, TaskSpec
@@ -34,11 +34,13 @@ def load_task(directory: str | Path) -> Task:
 
 def _load_own(directory: Path) -> Task:
     path = directory / TASK_FILE
-    spec = parse_model(TaskSpec, _read_yaml(path), path)
+    spec = parse_model(TaskSpec, _read_yaml(confined(directory, path, TASK_FILE)), path)
+    snapshot, git_repo, commit = _repo_source(directory, spec, path)
+    # Hashed first: the walk refuses links out of the folder and FIFOs before any is read.
+    content_hash = task_hash(directory, snapshot, commit and tree_id(git_repo, commit))
     instruction = spec.instruction
     if instruction is None:
         instruction = read_instruction(directory, path)
-    snapshot, git_repo, commit = _repo_source(directory, spec, path)
     policy = Policy.from_spec(spec.policy)
     if spec.policy.repo_instructions:
         if snapshot is not None:
@@ -50,7 +52,7 @@ def _load_own(directory: Path) -> Task:
         directory=directory,
         instruction=instruction,
         verify_command=spec.verify.command,
-        content_hash=task_hash(directory, snapshot, commit and tree_id(git_repo, commit)),
+        content_hash=content_hash,
         snapshot=snapshot,
         git_repo=git_repo,
         commit=commit,
@@ -69,7 +71,7 @@ def _repo_source(
     if spec.repo.git is not None:
         repo = (directory / spec.repo.git).resolve()
         return None, repo, resolve_commit(repo, spec.repo.commit or "HEAD", where)
-    snapshot = (directory / (spec.repo.path or "repo")).resolve()
+    snapshot = confined(directory, directory / (spec.repo.path or "repo"), "repo.path")
     if snapshot.is_dir():
         return snapshot, None, None
     if spec.repo.path is not None:
