@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from agent_evals.types import CostSource, Lane, ReviewSource, RunSource, RunStatus, UsageSource
 
 HARNESS_VERSION = "1"
+
+# A run's times lie in this range; anything outside is a unit mix-up (milliseconds read as
+# seconds) or garbage, and would overflow the dates computed from it.
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+# A detail is a line for a person to read; a whole log pasted into one is cut at this size.
+DETAIL_LIMIT_CHARS = 8192
+
+
+def clip_detail(detail: str | None) -> str | None:
+    """``detail`` cut to ``DETAIL_LIMIT_CHARS``, ending with a marker that says how much went."""
+    if detail is None or len(detail) <= DETAIL_LIMIT_CHARS:
+        return detail
+    marker = f" … [detail truncated: {len(detail) - DETAIL_LIMIT_CHARS + 64:,} more characters]"
+    return detail[: DETAIL_LIMIT_CHARS - 64] + marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +31,10 @@ class PolicyViolation:
 
     rule: str
     detail: str
+
+    def __post_init__(self) -> None:
+        if len(self.detail) > DETAIL_LIMIT_CHARS:
+            object.__setattr__(self, "detail", clip_detail(self.detail))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +111,11 @@ class RunRecord:
     agent_version: str | None = None
     harness_version: str = HARNESS_VERSION
     detail: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every path that makes a run (replay, gateway, import) stores a bounded detail.
+        if self.detail is not None and len(self.detail) > DETAIL_LIMIT_CHARS:
+            object.__setattr__(self, "detail", clip_detail(self.detail))
 
     @property
     def succeeded(self) -> bool:

@@ -68,3 +68,7 @@ EndpointWire = Literal["openai-chat", "openai-responses", "anthropic-messages", 
 # Which side of a gate's bound is allowed: "upper" allows (-inf, bound], "lower" [bound, inf).
 BoundSide = Literal["upper", "lower"]
 EvidenceVerdict = Literal["pass", "fail", "inconclusive"]
+
+# The largest whole number agent-evals reads or stores (a token count, a seed, an epoch):
+# exact as a JSON number (an IEEE double) and far inside SQL's 64-bit BIGINT.
+MAX_COUNT = 2**53

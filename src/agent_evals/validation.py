@@ -14,23 +14,141 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from agent_evals.errors import UsageError
+from agent_evals.types import MAX_COUNT
 
 TOP_LEVEL = "(top level)"
 
 M = TypeVar("M", bound=BaseModel)
+
+# Numbers of the files users write: a JSON/YAML ``true`` is not 1, a quoted "1" is not a
+# number, infinity and NaN are not values; whole numbers are welcome where a float is meant.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite number (an int is accepted); never a boolean or a string."""
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+"""A whole number from 0 to ``MAX_COUNT``; never a boolean, a float or a string."""
+Flag = Annotated[bool, Field(strict=True)]
+"""``true`` or ``false`` only (not 1, "yes" or "on" quoted)."""
+
+# An error message stays readable whatever the file: each line, and the whole, is capped.
+MAX_MESSAGE_CHARS = 2000
+MAX_LINE_CHARS = 300
+SHOWN_VALUE_CHARS = 60
 
 
 def yaml_syntax_error(exc: yaml.YAMLError, where: str) -> str:
     """``FILE:LINE: YAML syntax error: PROBLEM; fix the YAML syntax`` (line when known)."""
     mark = getattr(exc, "problem_mark", None)
     line = f":{mark.line + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or str(exc)
+    problem = clip(str(getattr(exc, "problem", None) or exc), MAX_LINE_CHARS)
+    if isinstance(exc, YamlLimitError):
+        return f"{where}{line}: {problem}"
     return f"{where}{line}: YAML syntax error: {problem}; fix the YAML syntax"
+
+
+class YamlLimitError(yaml.composer.ComposerError):
+    """A YAML document past the limits of ``BoundedLoader`` (an alias bomb, a cycle, depth)."""
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits on what aliases and nesting can build.
+
+    A few hundred bytes of anchors and aliases ("billion laughs", CVE-2003-1564's XML cousin)
+    expand to gigabytes once anything walks the values, and an alias inside its own anchor
+    makes a cycle. Each node's expanded size is counted as it is composed (an alias counts
+    the whole value it repeats), so a document is refused as soon as it would expand past
+    ``MAX_VALUES`` values, nest deeper than ``MAX_DEPTH``, or refer to itself.
+    """
+
+    MAX_VALUES = 100_000
+    MAX_DEPTH = 100
+
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self._bounded_open: list[str] = []
+        self._bounded_sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """Compose one node, refusing cycles, depth and expansion past the limits."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) and event.anchor in self._bounded_open:
+            raise YamlLimitError(
+                None,
+                None,
+                f"alias *{event.anchor} is inside the value it names (a recursive alias); "
+                "write the value out instead",
+                event.start_mark,
+            )
+        anchor = event.anchor if isinstance(event, yaml.CollectionStartEvent) else None
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(self._bounded_open) >= self.MAX_DEPTH:
+                raise YamlLimitError(
+                    None, None, f"nested deeper than {self.MAX_DEPTH} levels", event.start_mark
+                )
+            self._bounded_open.append(anchor or "")
+        try:
+            node = super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            if isinstance(event, yaml.CollectionStartEvent):
+                self._bounded_open.pop()
+        self._weigh(node)
+        return node
+
+    def _weigh(self, node: yaml.Node) -> None:
+        if isinstance(node, yaml.ScalarNode) or id(node) in self._bounded_sizes:
+            return
+        children: list[yaml.Node] = (
+            [part for pair in node.value for part in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        size = 1 + sum(self._bounded_sizes.get(id(child), 1) for child in children)
+        if size > self.MAX_VALUES:
+            raise YamlLimitError(
+                None,
+                None,
+                f"the document expands to more than {self.MAX_VALUES:,} values through its "
+                "aliases (a YAML alias bomb?); write the values out or use fewer aliases",
+                node.start_mark,
+            )
+        self._bounded_sizes[id(node)] = size
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """One YAML document, loaded safely within ``BoundedLoader``'s limits.
+
+    Raises ``yaml.YAMLError`` (``YamlLimitError`` past a limit); render it with
+    ``yaml_syntax_error``.
+    """
+    return yaml.load(text, Loader=BoundedLoader)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with a marker saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    cut = max(limit - 40, 0)
+    return f"{text[:cut]}… [{len(text) - cut:,} more characters]"
+
+
+def render_problems(lines: Sequence[str], separator: str = "\n") -> str:
+    """Problem lines joined, each line and the whole capped; the rest counted, not shown."""
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        line = clip(line, MAX_LINE_CHARS)
+        if shown and used + len(line) > MAX_MESSAGE_CHARS:
+            break
+        shown.append(line)
+        used += len(line) + len(separator)
+    left = len(lines) - len(shown)
+    if left:
+        shown.append(f"… {left} more error{'s' if left > 1 else ''}")
+    return separator.join(shown)
 
 
 @dataclass(frozen=True)
@@ -63,8 +181,8 @@ def validation_problems(
 def explain_validation_error(
     exc: ValidationError, model: type[BaseModel], where: str, text: str | None = None
 ) -> str:
-    """Every error of ``exc`` on its own ``FILE[:LINE]: key.path: problem`` line."""
-    return "\n".join(p.render(where) for p in validation_problems(exc, model, text))
+    """Every error of ``exc`` on its own ``FILE[:LINE]: key.path: problem`` line (capped)."""
+    return render_problems([p.render(where) for p in validation_problems(exc, model, text)])
 
 
 def validate_model(model: type[M], data: Any, where: str, error: type[UsageError]) -> M:
@@ -87,9 +205,16 @@ def _describe(error: ErrorDetails, loc: tuple[str, ...], model: type[BaseModel])
         return "is required but missing; add it"
     value = error.get("input")
     # A whole mapping is not worth repeating: the key path already points at it.
-    shown = "" if isinstance(value, dict) else f"{value!r} is not allowed: "
+    shown = "" if isinstance(value, dict) else f"{_shown(value)} is not allowed: "
     message = error["msg"].removeprefix("Value error, ")
     return f"{shown}{message[:1].lower()}{message[1:]}"
+
+
+def _shown(value: Any) -> str:
+    """A value as it would be written, cut short: a bad value can be a whole file's worth."""
+    if isinstance(value, list | tuple | set) and len(value) > 5:
+        return f"a list of {len(value):,} items"
+    return clip(repr(value), SHOWN_VALUE_CHARS)
 
 
 def _allowed_keys(model: type[BaseModel], path: Sequence[str]) -> list[str]:
@@ -150,7 +275,7 @@ def _fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     """Each key path of a YAML text mapped to its 1-based line (empty when it does not parse)."""
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=BoundedLoader)
     except yaml.YAMLError:
         return {}
     found: dict[tuple[str, ...], int] = {}

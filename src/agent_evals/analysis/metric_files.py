@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +13,10 @@ from agent_evals.analysis.pairing import LaneTasks, Pairs
 from agent_evals.analysis.results import LaneMetrics
 from agent_evals.errors import UsageError
 from agent_evals.store.runs import task_key
-from agent_evals.validation import validate_model
+from agent_evals.validation import Count, Number, validate_model
+
+Rate = Annotated[Number, Field(ge=0, le=1)]
+Amount = Annotated[Number, Field(ge=0)]
 
 
 class TaskValues(BaseModel):
@@ -20,10 +24,10 @@ class TaskValues(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    success: float = Field(ge=0, le=1)
-    tokens: float | None = Field(default=None, ge=0)
-    review: float | None = Field(default=None, ge=0)
-    cost: float | None = Field(default=None, ge=0)
+    success: Rate
+    tokens: Amount | None = None
+    review: Amount | None = None
+    cost: Amount | None = None
 
 
 class LaneFile(BaseModel):
@@ -31,14 +35,14 @@ class LaneFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    success_rate: float | None = Field(ge=0, le=1)
-    median_tokens: float | None = Field(ge=0)
-    review_comment_avg: float | None = Field(ge=0)
-    policy_failures: int = Field(ge=0)
-    latency_p50_s: float | None = Field(default=None, ge=0)
-    latency_p95_s: float | None = Field(default=None, ge=0)
-    median_cost_per_success: float | None = Field(default=None, ge=0)
-    n: int | None = Field(default=None, ge=0)
+    success_rate: Rate | None
+    median_tokens: Amount | None
+    review_comment_avg: Amount | None
+    policy_failures: Count
+    latency_p50_s: Amount | None = None
+    latency_p95_s: Amount | None = None
+    median_cost_per_success: Amount | None = None
+    n: Count | None = None
     model: str | None = None
     provider: str | None = None
     tasks: dict[str, TaskValues] | None = None
@@ -65,7 +69,7 @@ def load_lane_file(path: Path) -> LaneFile:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise UsageError(
             f"{path}: not a JSON document ({exc}); write the lane metrics as JSON"
         ) from None

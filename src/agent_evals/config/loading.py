@@ -11,7 +11,12 @@ from pydantic import ValidationError
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.errors import ConfigError
-from agent_evals.validation import validation_problems, yaml_syntax_error
+from agent_evals.validation import (
+    load_yaml,
+    render_problems,
+    validation_problems,
+    yaml_syntax_error,
+)
 
 DEFAULT_CONFIG_PATH = Path("config/model-release.yaml")
 CONFIG_ENV = "AGENT_EVALS_CONFIG"
@@ -66,7 +71,7 @@ def parse_config(text: str, path: Path | None = None) -> LoadedConfig:
     """Validate config text; ``path`` is only used in messages and to resolve relative paths."""
     where = str(path) if path else "<config>"
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(yaml_syntax_error(exc, where)) from None
     if not isinstance(data, dict):
@@ -85,6 +90,6 @@ def parse_config(text: str, path: Path | None = None) -> LoadedConfig:
 
 def _explain(exc: ValidationError, text: str, where: str) -> ConfigError:
     problems = validation_problems(exc, ReleaseConfig, text)
-    error = ConfigError("\n".join(p.render(where) for p in problems))
+    error = ConfigError(render_problems([p.render(where) for p in problems]))
     error.key = problems[0].key if problems else None
     return error

@@ -20,11 +20,11 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_evals.example.patches import apply_patch
 from agent_evals.types import LANES, Lane
+from agent_evals.validation import load_yaml
 
 SLICES = (
     "repo-onboarding",
@@ -87,7 +87,7 @@ def repository(name: str) -> Mapping[str, str]:
     """A bundled repository's files (the common files included), by relative path."""
     files: dict[str, str] = {}
     for part in (COMMON_REPO, name):
-        data = yaml.safe_load((data_root() / "repos" / f"{part}.yaml").read_text("utf-8"))
+        data = load_yaml((data_root() / "repos" / f"{part}.yaml").read_text("utf-8"))
         files.update(data["files"])
     return files
 
@@ -121,6 +121,6 @@ def example_tasks() -> tuple[ExampleTask, ...]:
     tasks = []
     for slice_name in SLICES:
         text = (data_root() / "slices" / slice_name / "lanes.yaml").read_text("utf-8")
-        plan = _SliceIn.model_validate(yaml.safe_load(text))
+        plan = _SliceIn.model_validate(load_yaml(text))
         tasks += [_task(slice_name, task_id, p) for task_id, p in plan.tasks.items()]
     return tuple(tasks)

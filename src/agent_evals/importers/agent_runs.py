@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from agent_evals.errors import ImportFormatError
+from agent_evals.errors import UsageError
 from agent_evals.harness.agents.aider import parse_aider
 from agent_evals.harness.agents.claude_code import parse_claude_code
 from agent_evals.harness.agents.codex import parse_codex
@@ -30,6 +30,7 @@ from agent_evals.importers.base import (
 )
 from agent_evals.importers.evaluation import Evaluation, read_evaluation
 from agent_evals.importers.patches import diff_stats
+from agent_evals.importers.reading import read_text
 from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import slice_rule
 from agent_evals.importers.trajectories import (
@@ -118,8 +119,8 @@ def _output_importer(name: str, parse: Callable[[str], AgentReport], pattern: st
         def records() -> Iterator[RunRecord | BadRecord]:
             for task_id, path in files:
                 try:
-                    report = parse(path.read_text(encoding="utf-8"))
-                except (ImportFormatError, OSError) as exc:
+                    report = parse(read_text(path))
+                except UsageError as exc:
                     line = getattr(exc, "line", None)
                     yield BadRecord(where(path, line), getattr(exc, "detail", str(exc)))
                     continue

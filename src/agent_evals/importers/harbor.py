@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent_evals.errors import UsageError
 from agent_evals.importers.base import (
     BadRecord,
     ImportOptions,
@@ -31,6 +32,7 @@ from agent_evals.importers.base import (
     record_unit,
     reject_options,
 )
+from agent_evals.importers.reading import read_text
 from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import SliceOf, slice_rule
 from agent_evals.importers.values import as_amount, as_count, as_text, as_time
@@ -199,11 +201,13 @@ def _whole(value: float | None) -> int | None:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RecordError(f"cannot read: {exc.strerror or exc}") from None
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise RecordError(f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply to read") from None
+    except UsageError as exc:
+        raise RecordError(str(exc)) from None
     if not isinstance(data, dict):
         raise RecordError("a trial result must be a JSON object")
     return data

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from agent_evals.config import ReleaseConfig
-from agent_evals.errors import ImportFormatError, UsageError
+from agent_evals.errors import AgentEvalsError, ImportFormatError, UsageError
 from agent_evals.importers.base import BadRecord, ImportOptions, ImportUnit, Row
 from agent_evals.importers.prefetch import can_fork, forked
 from agent_evals.importers.registry import get_importer
@@ -71,31 +71,28 @@ def run_import(store: Store, request: ImportRequest) -> ImportSummary:
     """
     importer = get_importer(request.format)
     total = _Tally()
-    files: list[str] = []
-    written = new = 0
+    stored: list[tuple[str, int]] = []
+    new = 0
     options = request.options
-    for unit in importer(request.paths, options):
-        tally = _Tally()
-        rows = _accepted(unit, tally, skip_bad=options.skip_bad)
-        if unit.large and can_fork():
-            rows = forked(rows, tally, partial(_merge, tally))
-        before = store.count_runs(options.release)
-        written += store.write_columns(
-            unit.columns,
-            rows,
-            constants=unit.constants,
-            batch_size=request.batch_size,
-            atomic=True,
-        )
-        new += store.count_runs(options.release) - before
-        files.append(unit.name)
-        _merge(total, tally)
+    try:
+        for unit in importer(request.paths, options):
+            tally = _Tally()
+            before = store.count_runs(options.release)
+            runs = _store_unit(store, unit, tally, request)
+            stored.append((unit.name, runs))
+            new += store.count_runs(options.release) - before
+            _merge(total, tally)
+    except AgentEvalsError as exc:
+        if stored:
+            exc.args = (f"{exc}\n{_stored_before(stored)}",)
+        raise
+    written = sum(runs for _name, runs in stored)
     return ImportSummary(
         format=request.format,
         release=options.release,
         lane=options.lane,
         model=options.model,
-        files=tuple(files),
+        files=tuple(name for name, _runs in stored),
         written=written,
         statuses=dict(total.statuses.most_common()),
         slices=dict(sorted(total.slices.items())),
@@ -104,6 +101,27 @@ def run_import(store: Store, request: ImportRequest) -> ImportSummary:
         new=new,
         replaced=written - new,
         epochs=dict(sorted(total.epochs.items())),
+    )
+
+
+def _store_unit(store: Store, unit: ImportUnit, tally: _Tally, request: ImportRequest) -> int:
+    """Store one file's runs in one transaction; how many were written."""
+    options = request.options
+    rows = _accepted(unit, tally, skip_bad=options.skip_bad)
+    if unit.large and can_fork():
+        rows = forked(rows, tally, partial(_merge, tally))
+    return store.write_columns(
+        unit.columns, rows, constants=unit.constants, batch_size=request.batch_size, atomic=True
+    )
+
+
+def _stored_before(stored: Sequence[tuple[str, int]]) -> str:
+    """What a failed multi-file import did store: each earlier file whole, and how to go on."""
+    files = ", ".join(f"{name} ({runs} runs)" for name, runs in stored)
+    return (
+        f"stored before this failure, each file whole: {files}; nothing of the failing file "
+        "was stored. Fix it and re-run with the files not stored yet (re-importing a stored "
+        "file replaces its runs, it never duplicates them)"
     )
 
 

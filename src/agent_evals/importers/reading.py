@@ -6,6 +6,7 @@ object is decoded one element at a time from a sliding buffer. Every record know
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -21,6 +22,14 @@ _CHUNK = 1 << 20
 _JSONL = (".jsonl", ".ndjson")
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 class Unreadable(NamedTuple):
@@ -42,30 +51,73 @@ def iter_records(path: Path) -> Iterator[SourceRecord]:
     suffix = path.suffix.lower()
     handle = open_text(path)
     with handle:
-        if suffix == ".csv":
-            yield from _csv_records(handle)
-        elif suffix == ".json" or (suffix not in _JSONL and _first_char(handle) == "["):
-            yield from _JsonStream(path, handle).records()
-        else:
-            yield from _jsonl_records(handle)
+        try:
+            if suffix == ".csv":
+                yield from _csv_records(handle)
+            elif suffix == ".json" or (suffix not in _JSONL and _first_char(handle) == "["):
+                yield from _JsonStream(path, handle).records()
+            else:
+                yield from _jsonl_records(handle)
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(_not_text(path, handle.encoding, exc)) from None
 
 
 def open_text(path: Path) -> IO[str]:
-    """A file opened for reading text, or a usage error naming it."""
+    """A file opened for reading text in its encoding (``text_encoding``), or a usage error."""
     try:
-        return path.open(encoding="utf-8", newline="")
+        with path.open("rb") as raw:
+            head = raw.read(4)
+        return path.open(encoding=text_encoding(head), newline="")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def read_text(path: Path) -> str:
+    """A whole (small) text file in its encoding; unreadable or undecodable is an error."""
+    with open_text(path) as handle:
+        try:
+            return handle.read()
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(_not_text(path, handle.encoding, exc)) from None
+
+
+def text_encoding(head: bytes) -> str:
+    """The encoding of a file from its first bytes: a byte order mark, else UTF-8.
+
+    Windows tools (PowerShell's ``>``, Excel's "Unicode text") write UTF-16 with a byte order
+    mark; JSON text without one is told by where its first character's zero bytes fall
+    (RFC 4627 section 3).
+    """
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    if len(head) >= 2 and head[0] and not head[1]:
+        return "utf-16-le"
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "utf-16-be"
+    return "utf-8"
+
+
 def load_json(path: Path) -> Any:
     """A whole (small) JSON document; a malformed one is an error naming ``file:line``."""
-    with open_text(path) as handle:
-        text = handle.read()
+    return parse_json(read_text(path), str(path))
+
+
+def parse_json(text: str, where: str) -> Any:
+    """A JSON document; malformed or pathologically nested is an error naming ``where``."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFormatError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        raise ImportFormatError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ImportFormatError(f"{where}: JSON nested too deeply to read") from None
+
+
+def _not_text(path: Path, encoding: str, exc: UnicodeDecodeError) -> str:
+    return (
+        f"{path}: not {encoding.upper()} text ({exc.reason}); save it as UTF-8 "
+        "(or UTF-16 with a byte order mark)"
+    )
 
 
 def _first_char(handle: IO[str]) -> str:
@@ -158,6 +210,8 @@ class _JsonStream:
                 if self._fill():
                     continue
                 self._fail(f"not valid JSON: {exc.msg}", at=exc.pos)
+            except RecursionError:
+                self._fail("JSON nested too deeply to read")
             if end < len(self.buffer) or not self._fill():
                 break
         self.line += self.buffer.count("\n", self.pos, end)

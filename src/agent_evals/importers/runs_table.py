@@ -33,9 +33,9 @@ from agent_evals.importers.reading import SourceRecord, Unreadable, iter_records
 from agent_evals.importers.registry import register
 from agent_evals.importers.slicing import SliceOf, slice_rule
 from agent_evals.importers.values import as_amount, as_count, as_flag, as_text, as_time
-from agent_evals.records import HARNESS_VERSION
+from agent_evals.records import HARNESS_VERSION, clip_detail
 from agent_evals.store.runs import RUN_COLUMNS, task_key
-from agent_evals.types import RUN_STATUSES
+from agent_evals.types import MAX_COUNT, RUN_STATUSES
 
 # run field -> the source columns tried, in order
 RUN_FIELDS: dict[str, tuple[str, ...]] = {
@@ -90,6 +90,7 @@ _EPOCH_BITS = 4096
 # from this size a table is read in a separate process while its rows are written
 LARGE_FILE_BYTES = 32 * 2**20
 _INF = float("inf")
+_MAX = MAX_COUNT
 
 
 @register("runs")
@@ -218,7 +219,7 @@ class _Converter:
             return epoch
         if given is None:
             epoch = 0
-        elif type(given) is int and given >= 0:
+        elif type(given) is int and 0 <= given <= _MAX:
             epoch = given
         else:
             epoch = _count(given, column) or 0
@@ -263,10 +264,20 @@ class _Converter:
         task = get(k_task) if k_task else record.key
         if type(task) is not str or not task:
             task = as_text(task, "task_id")
-        v_in = v if (v := get(k_in)) is None or (type(v) is int and v >= 0) else _count(v, k_in)
-        v_out = v if (v := get(k_out)) is None or (type(v) is int and v >= 0) else _count(v, k_out)
+        v_in = (
+            v
+            if (v := get(k_in)) is None or (type(v) is int and 0 <= v <= _MAX)
+            else _count(v, k_in)
+        )
+        v_out = (
+            v
+            if (v := get(k_out)) is None or (type(v) is int and 0 <= v <= _MAX)
+            else _count(v, k_out)
+        )
         total = (
-            v if (v := get(k_total)) is None or (type(v) is int and v >= 0) else _count(v, k_total)
+            v
+            if (v := get(k_total)) is None or (type(v) is int and 0 <= v <= _MAX)
+            else _count(v, k_total)
         )
         cost = (
             v
@@ -279,9 +290,15 @@ class _Converter:
             else _amount(v, k_latency)
         )
         calls = (
-            v if (v := get(k_calls)) is None or (type(v) is int and v >= 0) else _count(v, k_calls)
+            v
+            if (v := get(k_calls)) is None or (type(v) is int and 0 <= v <= _MAX)
+            else _count(v, k_calls)
         )
-        comments = v if (v := get(k_rc)) is None or (type(v) is int and v >= 0) else _count(v, k_rc)
+        comments = (
+            v
+            if (v := get(k_rc)) is None or (type(v) is int and 0 <= v <= _MAX)
+            else _count(v, k_rc)
+        )
         cache_read = as_count(get(k_cr), "cache_read_tokens") if k_cr else None
         cache_write = as_count(get(k_cw), "cache_write_tokens") if k_cw else None
         if total is None and not v_in is v_out is cache_read is cache_write is None:
@@ -325,7 +342,7 @@ def _optional_values(get: Any, *keys: str | None) -> Row:
         added + removed if added is not None and removed is not None else None,
         as_time(get(k_start), "started_at"),
         as_time(get(k_end), "ended_at"),
-        None if (detail := get(k_detail)) is None else str(detail),
+        None if (detail := get(k_detail)) is None else clip_detail(str(detail)),
     )
 
 
@@ -339,9 +356,9 @@ def _amount(value: Any, column: str | None) -> float | None:
 
 def _status(status: Any, resolved: Any, source: str | None) -> str:
     if status is not None:
-        if status in _STATUSES:
-            return str(status)
-        raise RecordError(f"status {status!r} is not one of {', '.join(RUN_STATUSES)}")
+        if type(status) is str and status in _STATUSES:
+            return status
+        raise RecordError(f"status {status!r:.60} is not one of {', '.join(RUN_STATUSES)}")
     if source is None:
         raise RecordError(
             "no outcome: give resolved, success or passed (true/false) or a status "
@@ -357,9 +374,9 @@ def _review_source(value: Any, comments: int | None) -> str | None:
         return None
     if value is None:
         return "human"
-    if value in ("human", "auto", "llm"):
-        return str(value)
-    raise RecordError(f"review_source {value!r} is not one of human, auto, llm")
+    if type(value) is str and value in ("human", "auto", "llm"):
+        return value
+    raise RecordError(f"review_source {value!r:.60} is not one of human, auto, llm")
 
 
 def _not_a_record(data: Any) -> str:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent_evals.errors import UsageError
 from agent_evals.harness.agents.mini_swe_agent import parse_mini_swe_agent
 from agent_evals.harness.agents.report import AgentOutputError
 from agent_evals.importers.base import RecordError
+from agent_evals.importers.reading import read_text
 from agent_evals.importers.values import as_amount, as_count
 from agent_evals.records import TokenUsage
 from agent_evals.types import RunStatus
@@ -92,11 +94,11 @@ def read_swe_agent(path: Path) -> Trajectory:
 def read_mini_swe_agent(path: Path) -> Trajectory:
     """A mini-swe-agent ``.traj.json`` file, through the harness's parser."""
     try:
-        report = parse_mini_swe_agent(path.read_text(encoding="utf-8"))
+        report = parse_mini_swe_agent(read_text(path))
     except AgentOutputError as exc:
         raise RecordError(exc.detail, line=exc.line) from None
-    except OSError as exc:
-        raise RecordError(f"cannot read: {exc.strerror or exc}") from None
+    except UsageError as exc:
+        raise RecordError(str(exc)) from None
     ended: RunStatus | None = None
     if report.status == "limit_exceeded":
         ended = "limit_exceeded"
@@ -125,11 +127,13 @@ def _swe_agent_end(exit_status: Any, submission: Any) -> RunStatus | None:
 
 def _load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RecordError(f"cannot read: {exc.strerror or exc}") from None
+        return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise RecordError(f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply to read") from None
+    except UsageError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def _has_suffix(path: Path, suffix: str) -> bool:

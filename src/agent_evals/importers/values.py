@@ -7,23 +7,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent_evals.importers.base import RecordError
+from agent_evals.records import EARLIEST_TIME, LATEST_TIME
+from agent_evals.types import MAX_COUNT
 
 _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f"})
+_EARLIEST_S = EARLIEST_TIME.timestamp()
+_LATEST_S = LATEST_TIME.timestamp()
 
 
 def as_count(value: Any, name: str) -> int | None:
-    """A non-negative whole number (``None`` stays unknown)."""
+    """A whole number from 0 to ``MAX_COUNT`` (``None`` stays unknown)."""
     if value is None:
         return None
     kind = type(value)
-    if kind is int and value >= 0:
+    if kind is int and 0 <= value <= MAX_COUNT:
         return int(value)
-    if kind is float and value >= 0 and value.is_integer():
+    if kind is float and 0 <= value <= MAX_COUNT and value.is_integer():
         return int(value)
     if kind is str:
         return as_count(_number(value, name), name)
-    raise RecordError(f"{name} must be a non-negative whole number, got {value!r}")
+    raise RecordError(f"{name} must be a whole number from 0 to {MAX_COUNT}, got {_shown(value)}")
 
 
 def as_amount(value: Any, name: str) -> float | None:
@@ -35,7 +39,7 @@ def as_amount(value: Any, name: str) -> float | None:
         return float(value)
     if kind is str:
         return as_amount(_number(value, name), name)
-    raise RecordError(f"{name} must be a non-negative number, got {value!r}")
+    raise RecordError(f"{name} must be a non-negative number, got {_shown(value)}")
 
 
 def as_flag(value: Any, name: str) -> bool:
@@ -50,7 +54,7 @@ def as_flag(value: Any, name: str) -> bool:
             return True
         if text in _FALSE:
             return False
-    raise RecordError(f"{name} must be true or false, got {value!r}")
+    raise RecordError(f"{name} must be true or false, got {_shown(value)}")
 
 
 def as_text(value: Any, name: str) -> str:
@@ -59,23 +63,35 @@ def as_text(value: Any, name: str) -> str:
         return value
     if type(value) is int:
         return str(value)
-    raise RecordError(f"{name} must be a non-empty string, got {value!r}")
+    raise RecordError(f"{name} must be a non-empty string, got {_shown(value)}")
 
 
 def as_time(value: Any, name: str) -> datetime | None:
-    """An ISO 8601 timestamp (UTC when it names no zone), or epoch seconds."""
+    """An ISO 8601 timestamp (UTC when it names no zone), or epoch seconds, in a sane range."""
     if value is None:
         return None
-    if type(value) in (int, float):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
+    parsed: datetime | None = None
+    if type(value) in (int, float) and _EARLIEST_S <= value <= _LATEST_S:
+        parsed = datetime.fromtimestamp(value, UTC)
+    elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            pass
+            parsed = None
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise RecordError(f"{name} must be an ISO 8601 time, got {value!r}")
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed is not None and EARLIEST_TIME <= parsed <= LATEST_TIME:
+        return parsed
+    raise RecordError(
+        f"{name} must be an ISO 8601 time (or epoch seconds) between "
+        f"{EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d}, got {_shown(value)}"
+    )
+
+
+def _shown(value: Any) -> str:
+    """A bad value as written, cut short (a record can hold a whole file in one field)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}… ({len(text):,} characters)"
 
 
 def _number(text: str, name: str) -> float | int | None:
@@ -89,4 +105,4 @@ def _number(text: str, name: str) -> float | int | None:
     try:
         return float(text)
     except ValueError:
-        raise RecordError(f"{name} must be a number, got {text!r}") from None
+        raise RecordError(f"{name} must be a number, got {_shown(text)}") from None

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from agent_evals.errors import UsageError
-from agent_evals.validation import validate_model, yaml_syntax_error
+from agent_evals.validation import load_yaml, validate_model, yaml_syntax_error
 
 ANY = "*"
 DONE_REPLY = "Done."
@@ -197,7 +197,7 @@ def load_script(path: str | Path) -> Script:
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text; save the script as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise UsageError(yaml_syntax_error(exc, str(path))) from None
     return parse_script(data, str(path))

@@ -11,7 +11,13 @@ from pydantic import ValidationError
 
 from agent_evals.errors import TaskError
 from agent_evals.tasks.models import Policy, PolicySpec
-from agent_evals.validation import validation_problems
+from agent_evals.validation import (
+    MAX_LINE_CHARS,
+    clip,
+    load_yaml,
+    render_problems,
+    validation_problems,
+)
 
 INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
 _BLOCK = re.compile(r"^```agent-evals-policy[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -27,12 +33,13 @@ def parse_policy_blocks(text: str, where: str) -> Policy:
 
 def _block_spec(block: str, where: str) -> PolicySpec:
     try:
-        data = yaml.safe_load(block) or {}
+        data = load_yaml(block) or {}
         return PolicySpec.model_validate(data)
     except yaml.YAMLError as exc:
-        problem = str(exc)
+        problem = clip(str(exc), MAX_LINE_CHARS)
     except ValidationError as exc:
-        problem = "; ".join(f"{p.key}: {p.detail}" for p in validation_problems(exc, PolicySpec))
+        found = validation_problems(exc, PolicySpec)
+        problem = render_problems([f"{p.key}: {p.detail}" for p in found], "; ")
     raise TaskError(
         f"{where}: the agent-evals-policy block is invalid: {problem}; "
         "use the keys of a task's 'policy' section (forbiddenPaths, maxFilesChanged, "
