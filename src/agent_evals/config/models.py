@@ -10,10 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from agent_evals.types import Provider, Risk, StatisticsMode
+from agent_evals.validation import Count, Flag, Number
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Multiplier = Annotated[float, Field(gt=0.0)]
+Fraction = Annotated[Number, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[Number, Field(ge=0.0)]
+Multiplier = Annotated[Number, Field(gt=0.0)]
+# Durations are bounded so that every timer and date sum they feed stays representable.
+Seconds = Annotated[Number, Field(gt=0.0, le=7 * 24 * 3600)]
+Minutes = Annotated[Number, Field(ge=0.0, le=366 * 24 * 60)]
+Hours = Annotated[Number, Field(gt=0.0, le=366 * 24)]
 
 _FLOATING = re.compile(r"(^|[-:@/])latest$", re.IGNORECASE)
 
@@ -51,7 +56,7 @@ class RollbackOn(ConfigModel):
     success_rate_drop: Fraction | None = 0.02
     reviewer_comment_increase: NonNegative | None = 0.3
     median_token_multiplier: Multiplier | None = 1.25
-    policy_failure_count: Annotated[int, Field(ge=0)] | None = 1
+    policy_failure_count: Count | None = 1
     cost_multiplier: Multiplier | None = None
 
 
@@ -59,9 +64,9 @@ class Stage(ConfigModel):
     """One step of the rollout; share 0 is a shadow step (``shadowShare`` of tasks mirrored)."""
 
     share: Fraction
-    min_tasks: Annotated[int, Field(ge=0)] = 20
-    min_bake_minutes: NonNegative = 30.0
-    manual_approval: bool = False
+    min_tasks: Count = 20
+    min_bake_minutes: Minutes = 30.0
+    manual_approval: Flag = False
 
 
 def _default_stages() -> tuple[Stage, ...]:
@@ -79,7 +84,7 @@ class Release(ConfigModel):
     rollback_on: RollbackOn = RollbackOn()
     eval_slices: tuple[str, ...] = Field(min_length=1)
     strategy: Literal["canary", "cutover", "shadow", "opt-in"] = "canary"
-    stages: tuple[Stage, ...] = Field(default_factory=_default_stages)
+    stages: tuple[Stage, ...] = Field(default_factory=_default_stages, min_length=1)
     shadow_share: Fraction = 0.1
     salt: str | None = None
 
@@ -102,7 +107,7 @@ class SliceSpec(ConfigModel):
     """Where a slice's tasks live and how carefully it is treated."""
 
     path: str | None = None
-    policy_sensitive: bool = False
+    policy_sensitive: Flag = False
     risk: Risk | None = None
 
 
@@ -121,14 +126,14 @@ class Statistics(ConfigModel):
     """How lanes are compared: point estimates, or paired intervals (evidence)."""
 
     mode: StatisticsMode = "point"
-    confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
-    min_samples: Annotated[int, Field(ge=1)] = 30
-    seed: int = 20261125
-    bootstrap_resamples: Annotated[int, Field(ge=100)] = 2000
+    confidence: Annotated[Number, Field(gt=0.5, lt=1.0)] = 0.95
+    min_samples: Annotated[Count, Field(ge=1)] = 30
+    seed: Count = 20261125
+    bootstrap_resamples: Annotated[Count, Field(ge=100, le=1_000_000)] = 2000
     live: LiveStatistics = LiveStatistics()
-    max_infra_error_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    max_infra_error_share: Fraction = 0.1
     """Above this share of a lane's runs ending in ``infra_error`` the decision is INCONCLUSIVE."""
-    use_history: bool = True
+    use_history: Flag = True
     """In evidence mode, pool the incumbent's earlier runs of the same task versions."""
 
 
@@ -151,10 +156,10 @@ class AgentSpec(ConfigModel):
     usage_parser: str | None = None
     usage_file: str | None = None
     version: str | None = None
-    max_turns: Annotated[int, Field(ge=1)] = 30
-    timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
+    max_turns: Annotated[Count, Field(ge=1)] = 30
+    timeout_seconds: Seconds = 600.0
     # Let agents that refuse to skip permission prompts as root run anyway (in a container).
-    allow_root: bool = False
+    allow_root: Flag = False
     # Variables passed to agent, verify and lint processes beyond the harness's allow-list.
     pass_env: tuple[str, ...] = ()
 
@@ -164,8 +169,8 @@ class Hook(ConfigModel):
 
     command: tuple[str, ...] | str | None = None
     webhook: str | None = None
-    timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    timeout_seconds: Seconds = 10.0
+    retries: Annotated[Count, Field(le=10)] = 2
 
     @model_validator(mode="after")
     def _one_target(self) -> Hook:
@@ -185,9 +190,9 @@ class Hooks(ConfigModel):
 class Budget(ConfigModel):
     """Spend and token-drift watch per lane."""
 
-    window_hours: Annotated[float, Field(gt=0)] = 24.0
+    window_hours: Hours = 24.0
     daily_spend_cap_usd: NonNegative | None = None
-    auto_fallback: bool = False
+    auto_fallback: Flag = False
 
 
 class GatewaySpec(ConfigModel):
@@ -201,20 +206,20 @@ class GatewaySpec(ConfigModel):
     github_webhook_secret_env: str = "AGENT_EVALS_GITHUB_WEBHOOK_SECRET"
     branch_pattern: str = r"^agent/(?P<task>[^/]+)$"
     task_label_prefix: str = "agent-task:"
-    body_limit_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
-    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    upstream_timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
-    shadow_concurrency: Annotated[int, Field(ge=1)] = 8
-    probe_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
-    evaluate_debounce_seconds: NonNegative = 5.0
-    refresh_interval_seconds: Annotated[float, Field(gt=0)] = 5.0
-    flush_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    body_limit_bytes: Annotated[Count, Field(ge=1024)] = 8 * 1024 * 1024
+    connect_timeout_seconds: Seconds = 10.0
+    upstream_timeout_seconds: Seconds = 600.0
+    shadow_concurrency: Annotated[Count, Field(ge=1)] = 8
+    probe_interval_seconds: Seconds = 30.0
+    evaluate_debounce_seconds: Annotated[Number, Field(ge=0.0, le=7 * 24 * 3600)] = 5.0
+    refresh_interval_seconds: Seconds = 5.0
+    flush_interval_seconds: Seconds = 1.0
     # A dead endpoint: this share of the candidate's last candidateErrorWindow requests failed.
-    candidate_error_window: Annotated[int, Field(ge=1)] = 20
-    candidate_error_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    candidate_error_window: Annotated[Count, Field(ge=1)] = 20
+    candidate_error_rate: Annotated[Number, Field(gt=0.0, le=1.0)] = 1.0
     # A worse endpoint: its error rate above the incumbent's by this much, on anytime-valid
     # evidence (the live rules' confidence sequences), however often it is checked.
-    candidate_error_margin: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1
+    candidate_error_margin: Annotated[Number, Field(gt=0.0, le=1.0)] = 0.1
 
     @model_validator(mode="after")
     def _pattern_names_task(self) -> GatewaySpec:
@@ -235,8 +240,8 @@ class LlmReviewerSpec(ConfigModel):
     """A model that reads each replay's diff and writes the follow-ups a reviewer would ask."""
 
     model: str = Field(min_length=1)
-    timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
-    max_diff_chars: Annotated[int, Field(ge=1000)] = 40_000
+    timeout_seconds: Seconds = 120.0
+    max_diff_chars: Annotated[Count, Field(ge=1000)] = 40_000
 
 
 class ReviewerSpec(ConfigModel):

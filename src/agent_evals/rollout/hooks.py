@@ -21,6 +21,7 @@ from typing import Any, Literal
 import httpx
 
 from agent_evals.config.models import Hook, Hooks
+from agent_evals.config.redact import redact_url, redact_urls
 from agent_evals.store import AuditEntry, Store
 
 HookEventName = Literal["rollback", "promote", "alert"]
@@ -194,9 +195,9 @@ class _HookFailure(Exception):
 
 
 def _describe(hook: Hook) -> str:
-    """A short name of a hook for logs."""
+    """A short name of a hook for logs, output and the audit log (a webhook's secrets masked)."""
     if hook.webhook is not None:
-        return f"webhook {hook.webhook}"
+        return f"webhook {redact_url(hook.webhook)}"
     command = hook.command if isinstance(hook.command, str) else " ".join(hook.command or ())
     return f"command {command[:80]}"
 
@@ -206,7 +207,7 @@ def _post(url: str, event: HookEvent, timeout: float, transport: httpx.BaseTrans
         with httpx.Client(timeout=timeout, transport=transport) as client:
             response = client.post(url, json=event.payload())
     except httpx.HTTPError as exc:
-        raise _HookFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise _HookFailure(f"{type(exc).__name__}: {redact_urls(str(exc))}") from exc
     if not response.is_success:
         raise _HookFailure(f"HTTP {response.status_code}: {response.text[:_OUTPUT_TAIL]}")
     return f"HTTP {response.status_code}"

@@ -15,7 +15,7 @@ from agent_evals.tasks.harbor import load_harbor_task
 from agent_evals.tasks.hashing import task_hash
 from agent_evals.tasks.models import Policy, Task, TaskSpec
 from agent_evals.tasks.repo_policy import git_policy, snapshot_policy
-from agent_evals.validation import validate_model, yaml_syntax_error
+from agent_evals.validation import load_yaml, validate_model, yaml_syntax_error
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -105,7 +105,7 @@ def _git(repo: Path, *args: str) -> str | None:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise TaskError(yaml_syntax_error(exc, str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
