@@ -12,6 +12,7 @@ from agent_evals.analysis.history import TaskHistory, current_runs, history_from
 from agent_evals.analysis.metrics import lane_metrics
 from agent_evals.analysis.pairing import Pairs, concat_pairs, pair_lanes
 from agent_evals.analysis.results import LaneMetrics, Scorecard, SliceComparison
+from agent_evals.analysis.slice_health import FLAKY_NOTE, without_flaky
 from agent_evals.analysis.table import RunTable, load_run_table
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.store import Store
@@ -29,17 +30,27 @@ def build_scorecard(
     sources: Sequence[RunSource] | None = None,
     evidence: bool | None = None,
     release: str | None = None,
+    include_flaky: bool = True,
 ) -> Scorecard:
-    """Compare the lanes' stored runs of a release, slice by slice and overall."""
+    """Compare the lanes' stored runs of a release, slice by slice and overall.
+
+    Without ``include_flaky`` the tasks whose incumbent epochs disagree are left out (both
+    lanes' runs), and a note says how many.
+    """
     release_id = release or config.release.release_id
     table = load_run_table(
         store, release_id, slices=slices, sources=sources, order=config.release.eval_slices
     )
+    table, flaky = (table, 0) if include_flaky else without_flaky(table)
     waivers = release_waivers(store, config, release_id)
     history = release_history(store, config, release_id, table, evidence, sources=sources)
-    return scorecard_from_table(
+    scorecard = scorecard_from_table(
         release_id, table, config, evidence=evidence, waivers=waivers, history=history
     )
+    if not flaky:
+        return scorecard
+    note = f"{flaky} {FLAKY_NOTE}"
+    return replace(scorecard, notes=(*scorecard.notes, note))
 
 
 def release_history(

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from agent_evals.analysis import Scorecard, build_scorecard
+from agent_evals.analysis.slice_health import FLAKY_NOTE
 from agent_evals.cli.context import AppContext, pass_app
 from agent_evals.cli.options import did_you_mean, format_option, slice_option
 from agent_evals.cli.output import console, exit_for
@@ -40,6 +41,11 @@ OFFLINE_SOURCES: tuple[RunSource, ...] = ("replay", "import")
     "and shadow runs show on their own with --source live or --source shadow).",
 )
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
+@click.option(
+    "--include-flaky",
+    is_flag=True,
+    help="Keep tasks whose incumbent epochs disagree in the gates (see 'slice health').",
+)
 @format_option("table", "json", "markdown", "html", default="table")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file.")
 @click.option("--release", help="Release name (default: from the config).")
@@ -49,6 +55,7 @@ def scorecard_command(
     slices: tuple[str, ...],
     sources: tuple[str, ...],
     evidence: bool,
+    include_flaky: bool,
     fmt: str,
     output: Path | None,
     release: str | None,
@@ -63,7 +70,11 @@ def scorecard_command(
         sources=sources,  # type: ignore[arg-type]
         evidence=True if evidence else None,
         release=release,
+        include_flaky=include_flaky,
     )
+    for note in scorecard.notes:
+        if note.endswith(FLAKY_NOTE):
+            click.echo(f"note: {note}", err=True)
     _check_slices(scorecard, config, slices)
     details = None
     # Per-task details cost a read of every run: only the reports that show them pay for it.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from agent_evals.config.harvest import HarvestSpec
 from agent_evals.types import Provider, Risk, StatisticsMode
 from agent_evals.validation import Count, Flag, Number
 
@@ -48,6 +49,8 @@ class ModelSpec(ConfigModel):
     base_url: str | None = None
     api_key_env: str | None = None
     price: Price | None = None
+    training_cutoff: date | None = None
+    """Tasks older than this may be in the model's training data (``slice health``)."""
 
 
 class RollbackOn(ConfigModel):
@@ -263,6 +266,7 @@ class ReleaseConfig(ConfigModel):
     budget: Budget | None = None
     reviewer: ReviewerSpec = ReviewerSpec()
     gateway: GatewaySpec = GatewaySpec()
+    harvest: HarvestSpec = HarvestSpec()
 
     def model_spec(self, name: str) -> ModelSpec:
         """The spec of a named model, defaulted when the config does not describe it."""

@@ -62,6 +62,8 @@ def _load_own(directory: Path) -> Task:
         agent_timeout_s=spec.timeouts.agent_seconds,
         verify_timeout_s=spec.verify.timeout_seconds or spec.timeouts.verify_seconds,
         lint_command=spec.review.lint_command,
+        source_commit=spec.source.commit if spec.source else None,
+        source_date=spec.source.date if spec.source else None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -87,6 +88,15 @@ class ReviewSpec(SpecModel):
         return _argv(value)
 
 
+class SourceSpec(SpecModel):
+    """The change a harvested task replays (``slice harvest``): its commit and date."""
+
+    commit: str = Field(min_length=7)
+    date: datetime | None = None
+    repository: str | None = None
+    kind: str | None = None
+
+
 class TaskSpec(SpecModel):
     """One ``task.yaml`` file."""
 
@@ -99,6 +109,7 @@ class TaskSpec(SpecModel):
     risk: Risk = "low"
     timeouts: TimeoutsSpec = TimeoutsSpec()
     review: ReviewSpec = ReviewSpec()
+    source: SourceSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,8 @@ class Task:
     lint_command: tuple[str, ...] | None = None
     format: TaskFormat = "agent-evals"
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    source_commit: str | None = None
+    source_date: datetime | None = None
 
 
 @dataclass(frozen=True)

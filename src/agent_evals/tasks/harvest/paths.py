@@ -1,0 +1,100 @@
+"""What each changed path is: a test, vendored or generated code, docs, a manifest, a migration.
+
+The globs follow the conventions of pytest and unittest (``test_*.py``, ``*_test.py``,
+``tests/``), Go (``*_test.go``) and JavaScript (``*.test.js``, ``__tests__/``);
+``harvest.testPaths`` replaces the test globs for other layouts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent_evals.tasks.globs import match_any
+
+TEST_PATHS = (
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/tests/**",
+    "**/test/**",
+    "**/*_test.go",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/__tests__/**",
+)
+VENDORED_PATHS = (
+    "**/vendor/**",
+    "**/vendored/**",
+    "**/_vendor/**",
+    "**/third_party/**",
+    "**/node_modules/**",
+)
+GENERATED_PATHS = (
+    "**/*.lock",
+    "**/package-lock.json",
+    "**/*_pb2.py",
+    "**/*_pb2_grpc.py",
+    "**/*.pb.go",
+    "**/*.min.js",
+    "**/*.min.css",
+    "**/generated/**",
+    "**/*.generated.*",
+    "**/dist/**",
+)
+DOC_PATHS = ("**/*.md", "**/*.rst", "**/docs/**", "**/LICENSE*", "**/CHANGELOG*")
+MANIFEST_PATHS = (
+    "**/pyproject.toml",
+    "**/setup.py",
+    "**/setup.cfg",
+    "**/requirements*.txt",
+    "**/Pipfile",
+    "**/package.json",
+    "**/go.mod",
+    "**/Cargo.toml",
+    "**/Gemfile",
+    "**/pom.xml",
+    "**/build.gradle*",
+)
+MIGRATION_PATHS = (
+    "**/migrations/**",
+    "**/alembic/**",
+    "**/*.sql",
+    "**/schema.*",
+    "**/schema/**",
+)
+ONBOARDING_PATHS = (
+    "**/Makefile",
+    "**/Dockerfile",
+    "**/docker-compose*",
+    "**/.github/**",
+    "**/.ci/**",
+    "**/.gitlab-ci.yml",
+    "**/tox.ini",
+    "**/noxfile.py",
+    "**/.pre-commit-config.yaml",
+    "**/AGENTS.md",
+    "**/CLAUDE.md",
+    "**/CONTRIBUTING*",
+)
+
+
+@dataclass(frozen=True)
+class PathKinds:
+    """Classifies repository paths; ``tests`` replaces the default test globs."""
+
+    tests: tuple[str, ...] = TEST_PATHS
+
+    def is_test(self, path: str) -> bool:
+        """A test file (and not docs or fixtures data a test folder may hold)."""
+        return match_any(self.tests, path) and not match_any(DOC_PATHS, path)
+
+    def is_vendored(self, path: str) -> bool:
+        """Code copied in from elsewhere."""
+        return match_any(VENDORED_PATHS, path)
+
+    def is_generated(self, path: str) -> bool:
+        """A lock file, a build output or generated code."""
+        return match_any(GENERATED_PATHS, path)
+
+    def is_doc(self, path: str) -> bool:
+        """Documentation."""
+        return match_any(DOC_PATHS, path)

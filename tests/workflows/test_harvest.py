@@ -1,0 +1,106 @@
+"""``slice harvest`` on a small repository: exactly the expected tasks, each verified, replayed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent_evals.harness.measure import run_verify
+from agent_evals.harness.workspace import Workspaces, git
+from agent_evals.tasks import load_slice
+
+from ..harvest_repo import ISSUES, KEPT, SKIPPED, build_history
+
+INCUMBENT = "gpt-5.3-coder-2026-06-15"
+CANDIDATE = "gpt-5.4-coder-2026-10-01"
+CONFIG = f"""\
+release:
+  incumbent: gpt-5.3-coder
+  candidate: gpt-5.4-coder
+  evalSlices: [bugfix-small, refactor-medium, migration-risky]
+models:
+  gpt-5.3-coder: {{model: {INCUMBENT}, baseUrl: URL, trainingCutoff: 2024-12-31}}
+  gpt-5.4-coder: {{model: {CANDIDATE}, baseUrl: URL}}
+agent: {{type: builtin, maxTurns: 6, timeoutSeconds: 60}}
+"""
+
+
+@pytest.fixture
+def harvested(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The small repository harvested with --classify into a project beside it."""
+    # Verify commands run `python`: make it this interpreter.
+    monkeypatch.setenv(
+        "PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    )
+    repo = build_history(tmp_path / "calc")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "model-release.yaml").write_text(CONFIG)
+    (tmp_path / "issues.json").write_text(json.dumps(ISSUES))
+    result = run_cli(
+        "slice", "harvest", "--repo", str(repo), "--classify", "--issues", "issues.json"
+    )
+    assert result.exit_code == 0, result.stderr
+    return tmp_path, repo, result
+
+
+def _tasks(root: Path) -> dict[str, object]:
+    return {
+        task.id: task
+        for kind in set(KEPT.values())
+        for task in load_slice(root / "config" / "slices" / kind, kind).tasks
+    }
+
+
+def test_the_harvest_keeps_the_changes_with_failing_tests_and_counts_every_other(harvested):
+    root, repo, result = harvested
+    assert result.stdout.splitlines()[1:] == [
+        "kept: 3 (bugfix-small 1, migration-risky 1, refactor-medium 1)",
+        "skipped: 5 (merge 1, first commit 1, no tests 2, not failing before 1)",
+    ]
+    subjects = dict(line.split(" ", 1) for line in git(repo, "log", "--format=%H %s").splitlines())
+    tasks = _tasks(root)
+    found = {subjects[t.source_commit]: t.directory.parent.name for t in tasks.values()}
+    assert found == KEPT
+    assert {reason: int(n) for reason, n in _skips(result.stdout).items()} == SKIPPED
+
+
+def _skips(stdout: str) -> dict[str, str]:
+    inside = stdout.splitlines()[2].split("(", 1)[1].rstrip(")")
+    return dict(part.rsplit(" ", 1) for part in inside.split(", "))
+
+
+def test_each_task_fails_on_its_snapshot_and_passes_on_its_source_change(harvested):
+    root, _, _ = harvested
+    workspaces = Workspaces(root / "work")
+    try:
+        for task in _tasks(root).values():
+            workspace = workspaces.create(task, task.id)
+            assert not run_verify(task, workspace, 60).passed, task.id
+            git(workspace.path, "checkout", "-q", "-f", task.source_commit)
+            assert run_verify(task, workspace, 60).passed, task.id
+    finally:
+        workspaces.close()
+
+
+def test_tasks_carry_their_instruction_scope_policy_risk_and_source(harvested):
+    root, repo, _ = harvested
+    tasks = _tasks(root)
+    (bugfix,) = [t for t in tasks.values() if t.directory.parent.name == "bugfix-small"]
+    assert bugfix.instruction.startswith("Fix the mean of an odd total (#7)")
+    assert "Issue #7:\n\nmean([1, 2]) returns 1 instead of 1.5" in bugfix.instruction
+    assert "- tests/test_calc.py" in bugfix.instruction
+    assert "Tests: test_mean_of_an_odd_total" in bugfix.instruction
+    assert bugfix.verify_command == ("python", "-m", "unittest", "tests/test_calc.py")
+    assert set(bugfix.scope) >= {"calc/__init__.py", "tests/test_calc.py", "calc/**"}
+    assert bugfix.policy.forbidden_paths == ("secrets/**",)
+    assert bugfix.risk == "low"
+    assert bugfix.source_date is not None and bugfix.source_date.year == 2024
+    (migration,) = [t for t in tasks.values() if t.directory.parent.name == "migration-risky"]
+    assert migration.risk == "high"
+    spec = yaml.safe_load((migration.directory / "task.yaml").read_text())
+    assert spec["source"]["repository"] == str(repo.resolve())
