@@ -15,11 +15,12 @@ from agent_evals.cli.options import (
     slice_option,
 )
 from agent_evals.cli.output import echo_view
-from agent_evals.errors import EXIT_BLOCKED
+from agent_evals.errors import EXIT_BLOCKED, EXIT_RUNTIME
 from agent_evals.reports.rollout_views import (
     decision_view,
     drill_view,
     explanation_view,
+    hooks_view,
     status_view,
 )
 from agent_evals.rollout import (
@@ -35,8 +36,14 @@ from agent_evals.rollout.reconfigure import reconfigure
 from agent_evals.types import RISKS
 
 
-def _controller(app: AppContext) -> CanaryController:
-    return CanaryController(app.store(), app.loaded().config)
+def _controller(app: AppContext, *, deliver: bool = True) -> CanaryController:
+    """The release's controller; hook deliveries a killed process left due go out now, in
+    the background, and the command waits for them before it exits."""
+    controller = CanaryController(app.store(), app.loaded().config)
+    if deliver:
+        controller.deliver_hooks()
+        click.get_current_context().call_on_close(controller.hooks.wait_all)
+    return controller
 
 
 def _finish(controller: CanaryController, decision: RolloutDecision, fmt: str) -> None:
@@ -182,6 +189,24 @@ def drill_command(app: AppContext, actor: str, fmt: str) -> None:
     echo_view(drill_view(record), fmt)
     if not record.passed:
         sys.exit(EXIT_BLOCKED)
+
+
+@canary_group.command("hooks")
+@click.option(
+    "--deliver",
+    is_flag=True,
+    help="Deliver the due deliveries now: those a killed process left, and failed ones whose "
+    "retry time has come (exit 4 if one fails again).",
+)
+@format_option("table", "json", default="table")
+@pass_app
+def hooks_command(app: AppContext, deliver: bool, fmt: str) -> None:
+    """The release's hook deliveries: pending, delivered and failed, oldest first."""
+    controller = _controller(app, deliver=False)
+    outcomes = controller.hooks.deliver_due(controller.release) if deliver else ()
+    echo_view(hooks_view(controller.release, app.store().hook_deliveries(controller.release)), fmt)
+    if any(not outcome.ok for outcome in outcomes):
+        sys.exit(EXIT_RUNTIME)
 
 
 @canary_group.command("explain")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -18,7 +18,7 @@ from agent_evals.rollout.health import metrics_evidence
 from agent_evals.rollout.router import RouteDecision
 from agent_evals.rollout.state import DrillRecord, RolloutState
 from agent_evals.rollout.status import RolloutStatus, TaskExplanation
-from agent_evals.store import AuditEntry
+from agent_evals.store import AuditEntry, HookDelivery
 
 
 def route_view(task_id: str, decision: RouteDecision) -> dict[str, Any]:
@@ -62,6 +62,20 @@ def decision_view(decision: RolloutDecision) -> dict[str, Any]:
         "reason": decision.reason,
         "reasons": list(decision.reasons),
         "evidence": decision.evidence,
+    }
+
+
+def hooks_view(release: str, deliveries: Sequence[HookDelivery]) -> dict[str, Any]:
+    """A release's hook deliveries from the outbox, oldest first."""
+    counts = {s: sum(d.status == s for d in deliveries) for s in ("pending", "delivered", "failed")}
+    return {
+        "release": release,
+        **counts,
+        "deliveries": [
+            f"#{d.id} {d.event} {'webhook' if 'webhook' in d.hook else 'command'}: {d.status}"
+            f" after {d.attempts} attempt(s)" + (f" ({d.detail})" if d.detail else "")
+            for d in deliveries
+        ],
     }
 
 

@@ -77,7 +77,7 @@ class CanaryController:
         self.store = store
         self.config = config
         self.clock = clock
-        self.hooks = hooks or HookRunner(config.hooks, store=store)
+        self.hooks = hooks or HookRunner(config.hooks, store=store, clock=clock)
         self.release = config.release.release_id
         self.steps: tuple[Stage, ...] = release_steps(config.release)
 
@@ -130,31 +130,45 @@ class CanaryController:
         actor: str,
         reasons: tuple[str, ...],
         evidence: dict[str, Any] | None = None,
+        hook: HookEventName | None = None,
     ) -> RolloutState:
-        """Store ``new`` if nobody changed ``current`` since it was read; audit it atomically."""
+        """Store ``new`` if nobody changed ``current`` since it was read; audit it, and store
+        the deliveries of the ``hook`` event it fires, in the same transaction."""
         before = {"stage": current.stage, "share": current.share, "version": current.version}
         audit = self._entry(new, action, actor, reasons, {**(evidence or {}), "previous": before})
+        owed = ()
+        if hook is not None:
+            event = self.hook_event(hook, new, actor, " + ".join(reasons), **(evidence or {}))
+            owed = self.hooks.deliveries(event)
         stored = self.store.compare_and_set_state(
-            self.release, current.version, audit=audit, **new.column_values()
+            self.release, current.version, audit=audit, deliveries=owed, **new.column_values()
         )
         return RolloutState.from_stored(stored)
+
+    def deliver_hooks(self) -> HookDispatch:
+        """Deliver the release's due hook deliveries in the background (after a commit)."""
+        return self.hooks.deliver(self.release)
+
+    def hook_event(
+        self, event: HookEventName, state: RolloutState, actor: str, reason: str, **extra: Any
+    ) -> HookEvent:
+        """What the hooks of ``event`` receive about ``state``."""
+        return HookEvent(
+            event=event,
+            release=self.release,
+            stage=state.stage,
+            share=state.share,
+            reason=reason,
+            at=self.clock.now(),
+            actor=actor,
+            evidence=extra,
+        )
 
     def fire(
         self, event: HookEventName, state: RolloutState, actor: str, reason: str, **extra: Any
     ) -> HookDispatch:
-        """Fire an event's hooks in the background (the state change is already committed)."""
-        return self.hooks.fire(
-            HookEvent(
-                event=event,
-                release=self.release,
-                stage=state.stage,
-                share=state.share,
-                reason=reason,
-                at=self.clock.now(),
-                actor=actor,
-                evidence=extra,
-            )
-        )
+        """Fire an event's hooks that no state change carries (an alert), in the background."""
+        return self.hooks.fire(self.hook_event(event, state, actor, reason, **extra))
 
     def record(
         self,
@@ -199,14 +213,19 @@ class CanaryController:
     def fall_back(
         self, state: RolloutState, *, actor: str, reasons: tuple[str, ...], evidence: dict[str, Any]
     ) -> RolloutDecision:
-        """Commit share 0 on the fallback lane first, then fire the rollback hooks."""
+        """Commit share 0 on the fallback lane with the rollback hooks it owes, then deliver."""
         reason = " + ".join(reasons)
         new = state.rolled_back(at=self.clock.now(), actor=actor, reason=reason)
         stored = self.commit(
-            state, new, action="rollback", actor=actor, reasons=reasons, evidence=evidence
+            state,
+            new,
+            action="rollback",
+            actor=actor,
+            reasons=reasons,
+            evidence=evidence,
+            hook="rollback",
         )
-        hooks = self.fire("rollback", stored, actor, reason, **evidence)
-        return RolloutDecision("rollback", stored, reasons, evidence, hooks)
+        return RolloutDecision("rollback", stored, reasons, evidence, self.deliver_hooks())
 
     def freeze(self, *, actor: str, reason: str) -> RolloutDecision:
         """Hold every task on the incumbent and stop the controller until ``unfreeze``."""

@@ -19,6 +19,7 @@ from agent_evals.rollout.health import (
     stage_finished,
     stage_health,
 )
+from agent_evals.rollout.hooks import HookEventName
 from agent_evals.rollout.replay_gate import replay_gate
 from agent_evals.rollout.shadow_step import (
     SHADOW_NOTE,
@@ -213,10 +214,9 @@ def advance(
         at=controller.clock.now(), action=action, actor=actor, reason=reason, **changes
     )
     stored = controller.commit(
-        state, new, action=action, actor=actor, reasons=reasons, evidence=evidence
+        state, new, action=action, actor=actor, reasons=reasons, evidence=evidence, hook="promote"
     )
-    hooks = controller.fire("promote", stored, actor, reason, **evidence)
-    return RolloutDecision(action, stored, reasons, evidence, hooks)
+    return RolloutDecision(action, stored, reasons, evidence, controller.deliver_hooks())
 
 
 def promote(
@@ -296,11 +296,12 @@ def _watch_budget(
         reason=" + ".join(reasons),
         alerts=report.alerts,
     )
+    hook: HookEventName | None = "alert" if report.breached else None
     stored = controller.commit(
-        state, new, action="alert", actor=actor, reasons=reasons, evidence=evidence
+        state, new, action="alert", actor=actor, reasons=reasons, evidence=evidence, hook=hook
     )
-    if report.breached:
-        controller.fire("alert", stored, actor, " + ".join(reasons), **evidence)
+    if hook is not None:
+        controller.deliver_hooks()
     return stored, None
 
 

@@ -1,8 +1,11 @@
 """Rollout hooks: shell commands and webhooks fired on rollback, promote and alerts.
 
-Hooks fire after the state change is committed, in a background thread, so a slow or
-failing hook never delays the fallback itself. Each hook is retried a bounded number of
-times and every outcome is written to the audit log.
+A state change stores the deliveries it owes in its own transaction (the store's outbox);
+they are delivered after the commit, in a background thread, so a slow or failing hook
+never delays the fallback itself. Each round retries a hook a bounded number of times; a
+failed round is tried again later, and a delivery left behind by a killed process is
+picked up by the next deliverer: the next ``canary`` command, ``serve``'s loop, or
+``agent-evals canary hooks --deliver``. Every round is written to the audit log.
 """
 
 from __future__ import annotations
@@ -13,19 +16,26 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import httpx
 
 from agent_evals.config.models import Hook, Hooks
 from agent_evals.config.redact import redact_url, redact_urls
-from agent_evals.store import AuditEntry, Store
+from agent_evals.rollout.clock import SYSTEM_CLOCK, Clock
+from agent_evals.store import AuditEntry, DeliveryResult, HookDelivery, NewHookDelivery, Store
 
 HookEventName = Literal["rollback", "promote", "alert"]
 _OUTPUT_TAIL = 300
+DELIVERY_HEADER = "X-Agent-Evals-Delivery"
+# A failed round is tried again after 30 s, 1 min, 2 min ... and given up after this many.
+MAX_ROUNDS = 6
+_FIRST_RETRY_S = 30.0
+# A deliverer's lease outlasts its round by this much before another may take the delivery.
+_LEASE_MARGIN_S = 10.0
 _log = logging.getLogger(__name__)
 
 
@@ -59,6 +69,21 @@ class HookEvent:
             "drill": self.drill,
             "evidence": dict(self.evidence),
         }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> HookEvent:
+        """The event back from its stored ``payload()``."""
+        return cls(
+            event=payload["event"],
+            release=payload["release"],
+            stage=payload["stage"],
+            share=float(payload["share"]),
+            reason=payload["reason"],
+            at=datetime.fromisoformat(payload["at"]),
+            actor=payload["actor"],
+            evidence=dict(payload.get("evidence", {})),
+            drill=bool(payload.get("drill", False)),
+        )
 
     def environment(self) -> dict[str, str]:
         """The variables a hook command gets on top of the current environment."""
@@ -98,7 +123,12 @@ class HookDispatch:
 
 
 class HookRunner:
-    """Fires the hooks configured for each event and audits every outcome (given a store)."""
+    """Fires the hooks configured for each event and audits every outcome (given a store).
+
+    With a store, hooks go through its outbox and are delivered at least once; a receiver
+    can drop repeats by the ``X-Agent-Evals-Delivery`` header (``AGENT_EVALS_DELIVERY`` for
+    a command).
+    """
 
     def __init__(
         self,
@@ -107,11 +137,13 @@ class HookRunner:
         store: Store | None = None,
         transport: httpx.BaseTransport | None = None,
         retry_delay_s: float = 0.5,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._hooks = hooks
         self._store = store
         self._transport = transport
         self._retry_delay_s = retry_delay_s
+        self._clock = clock
         self._pending: list[threading.Thread] = []
 
     def hooks_for(self, event: HookEventName) -> tuple[Hook, ...]:
@@ -122,19 +154,88 @@ class HookRunner:
             "alert": self._hooks.on_alert,
         }[event]
 
+    def deliveries(self, event: HookEvent) -> tuple[NewHookDelivery, ...]:
+        """The outbox rows an event owes: one per configured hook."""
+        now = self._clock.now()
+        return tuple(
+            NewHookDelivery(
+                event.release,
+                event.event,
+                hook.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                event.payload(),
+                now,
+            )
+            for hook in self.hooks_for(event.event)
+        )
+
     def fire(self, event: HookEvent) -> HookDispatch:
-        """Start the event's hooks in a background thread and return at once."""
-        outcomes: list[HookOutcome] = []
+        """Store the event's deliveries and start delivering them in the background."""
         if not self.hooks_for(event.event):
-            return HookDispatch(None, outcomes)
+            return HookDispatch(None, [])
+        if self._store is None:
+            return self._background(lambda: self.run(event), event.event)
+        self._store.enqueue_hooks(self.deliveries(event))
+        return self.deliver(event.release)
+
+    def deliver(self, release: str | None) -> HookDispatch:
+        """Start delivering the due deliveries of ``release`` (or all) in the background."""
+        if self._store is None:
+            return HookDispatch(None, [])
+        due = self._store.due_hooks(release, self._clock.now())
+        if not due:  # the usual case: no thread, so nothing else touches the store
+            return HookDispatch(None, [])
+        return self._background(lambda: self._deliver_all(due), "outbox")
+
+    def _background(self, work: Callable[[], tuple[HookOutcome, ...]], name: str) -> HookDispatch:
+        outcomes: list[HookOutcome] = []
         thread = threading.Thread(
-            target=lambda: outcomes.extend(self.run(event)),
-            name=f"agent-evals-hooks-{event.event}",
+            target=lambda: outcomes.extend(work()), name=f"agent-evals-hooks-{name}"
         )
         self._pending = [t for t in self._pending if t.is_alive()]
         self._pending.append(thread)
         thread.start()
         return HookDispatch(thread, outcomes)
+
+    def deliver_due(self, release: str | None) -> tuple[HookOutcome, ...]:
+        """Deliver, here, every due delivery of ``release`` (or all) no one else holds."""
+        if self._store is None:
+            return ()
+        return self._deliver_all(self._store.due_hooks(release, self._clock.now()))
+
+    def _deliver_all(self, due: list[HookDelivery]) -> tuple[HookOutcome, ...]:
+        assert self._store is not None  # only called with due deliveries from the store
+        outcomes = (self._deliver(self._store, delivery) for delivery in due)
+        return tuple(outcome for outcome in outcomes if outcome is not None)
+
+    def _deliver(self, store: Store, delivery: HookDelivery) -> HookOutcome | None:
+        hook = Hook.model_validate(delivery.hook)
+        now = self._clock.now()
+        if not store.claim_hook(delivery.id, now, now + self._lease(hook)):
+            return None  # another process delivers it
+        event = HookEvent.from_payload(delivery.payload)
+        outcome = self._run_one(hook, event, delivery.id)
+        store.finish_hook(delivery.id, self._result(delivery, outcome, event))
+        return outcome
+
+    def _lease(self, hook: Hook) -> timedelta:
+        attempts = hook.retries + 1
+        waits = self._retry_delay_s * attempts * (attempts - 1) / 2
+        return timedelta(seconds=attempts * hook.timeout_seconds + waits + _LEASE_MARGIN_S)
+
+    def _result(
+        self, delivery: HookDelivery, outcome: HookOutcome, event: HookEvent
+    ) -> DeliveryResult:
+        now = self._clock.now()
+        rounds = delivery.rounds + 1
+        retry_at = None
+        note = ""
+        if not outcome.ok and rounds < MAX_ROUNDS:
+            retry_at = now + timedelta(seconds=_FIRST_RETRY_S * 2 ** (rounds - 1))
+            note = f"; tried again after {retry_at.isoformat(timespec='seconds')}"
+        elif not outcome.ok:
+            note = f"; given up after {rounds} rounds"
+        entry = _audit_entry(outcome, event, at=now, note=note, delivery=delivery.id, round=rounds)
+        return DeliveryResult(outcome.ok, outcome.attempts, outcome.detail, now, retry_at, entry)
 
     def wait_all(self, timeout: float | None = None) -> None:
         """Wait for every firing this runner started (before a process exits, say)."""
@@ -148,13 +249,13 @@ class HookRunner:
             self._audit(outcome, event)
         return outcomes
 
-    def _run_one(self, hook: Hook, event: HookEvent) -> HookOutcome:
+    def _run_one(self, hook: Hook, event: HookEvent, delivery: int | None = None) -> HookOutcome:
         name = _describe(hook)
         detail = ""
         attempts = hook.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                detail = self._attempt(hook, event)
+                detail = self._attempt(hook, event, delivery)
                 return HookOutcome(name, event.event, True, attempt, detail)
             except _HookFailure as exc:
                 detail = str(exc)
@@ -162,11 +263,13 @@ class HookRunner:
                 time.sleep(self._retry_delay_s * attempt)
         return HookOutcome(name, event.event, False, attempts, detail)
 
-    def _attempt(self, hook: Hook, event: HookEvent) -> str:
+    def _attempt(self, hook: Hook, event: HookEvent, delivery: int | None) -> str:
+        marks = {} if delivery is None else {DELIVERY_HEADER: str(delivery)}
         if hook.webhook is not None:
-            return _post(hook.webhook, event, hook.timeout_seconds, self._transport)
+            return _post(hook.webhook, event, hook.timeout_seconds, self._transport, marks)
         assert hook.command is not None  # the config model demands one of the two
-        return _run_command(hook.command, event, hook.timeout_seconds)
+        env = {} if delivery is None else {"AGENT_EVALS_DELIVERY": str(delivery)}
+        return _run_command(hook.command, event, hook.timeout_seconds, env)
 
     def _audit(self, outcome: HookOutcome, event: HookEvent) -> None:
         if self._store is None:
@@ -177,16 +280,28 @@ class HookRunner:
             _log.warning("cannot audit the %s hook outcome: %s", outcome.event, exc)
 
 
-def _audit_entry(outcome: HookOutcome, event: HookEvent) -> AuditEntry:
+def _audit_entry(
+    outcome: HookOutcome,
+    event: HookEvent,
+    *,
+    at: datetime | None = None,
+    note: str = "",
+    **extra: int,
+) -> AuditEntry:
     return AuditEntry(
         release=event.release,
-        at=event.at,
+        at=at or event.at,
         actor="hooks",
         action="hook-fired" if outcome.ok else "hook-failed",
         stage=event.stage,
         share=event.share,
-        reasons=(f"{outcome.event} hook {outcome.hook}: {outcome.detail}",),
-        evidence={"hook": outcome.hook, "event": outcome.event, "attempts": outcome.attempts},
+        reasons=(f"{outcome.event} hook {outcome.hook}: {outcome.detail}{note}",),
+        evidence={
+            "hook": outcome.hook,
+            "event": outcome.event,
+            "attempts": outcome.attempts,
+            **extra,
+        },
     )
 
 
@@ -202,10 +317,16 @@ def _describe(hook: Hook) -> str:
     return f"command {command[:80]}"
 
 
-def _post(url: str, event: HookEvent, timeout: float, transport: httpx.BaseTransport | None) -> str:
+def _post(
+    url: str,
+    event: HookEvent,
+    timeout: float,
+    transport: httpx.BaseTransport | None,
+    headers: Mapping[str, str],
+) -> str:
     try:
         with httpx.Client(timeout=timeout, transport=transport) as client:
-            response = client.post(url, json=event.payload())
+            response = client.post(url, json=event.payload(), headers=dict(headers))
     except httpx.HTTPError as exc:
         raise _HookFailure(f"{type(exc).__name__}: {redact_urls(str(exc))}") from exc
     if not response.is_success:
@@ -213,14 +334,16 @@ def _post(url: str, event: HookEvent, timeout: float, transport: httpx.BaseTrans
     return f"HTTP {response.status_code}"
 
 
-def _run_command(command: tuple[str, ...] | str, event: HookEvent, timeout: float) -> str:
+def _run_command(
+    command: tuple[str, ...] | str, event: HookEvent, timeout: float, env: Mapping[str, str]
+) -> str:
     # A string is a shell line written by the operator in the config; a list runs as argv.
     argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     try:
         done = subprocess.run(
             argv,
             input=json.dumps(event.payload()),
-            env={**os.environ, **event.environment()},
+            env={**os.environ, **event.environment(), **env},
             capture_output=True,
             text=True,
             timeout=timeout,

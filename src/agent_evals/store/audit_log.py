@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 
 from agent_evals.store import schema
+from agent_evals.store.engine import write
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,7 @@ def insert_audit(conn: Connection, entry: AuditEntry) -> None:
 
 def append_audit(engine: Engine, entry: AuditEntry) -> None:
     """Append one decision to the audit log (never updated or deleted)."""
-    with engine.begin() as conn:
-        insert_audit(conn, entry)
+    write(engine, lambda conn: insert_audit(conn, entry))
 
 
 def read_audit(engine: Engine, release: str) -> list[AuditEntry]:
@@ -81,30 +81,33 @@ def read_audit(engine: Engine, release: str) -> list[AuditEntry]:
 
 def add_waiver(engine: Engine, waiver: WaiverEntry) -> None:
     """Record a waiver and its audit line in one transaction."""
-    with engine.begin() as conn:
-        conn.execute(
-            insert(schema.waivers).values(
-                release=waiver.release,
-                gate=waiver.gate,
-                slice=waiver.slice,
-                reason=waiver.reason,
-                by=waiver.by,
-                at=waiver.at,
-            )
+    write(engine, lambda conn: _insert_waiver(conn, waiver))
+
+
+def _insert_waiver(conn: Connection, waiver: WaiverEntry) -> None:
+    conn.execute(
+        insert(schema.waivers).values(
+            release=waiver.release,
+            gate=waiver.gate,
+            slice=waiver.slice,
+            reason=waiver.reason,
+            by=waiver.by,
+            at=waiver.at,
         )
-        insert_audit(
-            conn,
-            AuditEntry(
-                release=waiver.release,
-                at=waiver.at,
-                actor=waiver.by,
-                action="waiver",
-                stage=None,
-                share=None,
-                reasons=(f"{waiver.gate} gate waived: {waiver.reason}",),
-                evidence={"gate": waiver.gate, "slice": waiver.slice},
-            ),
-        )
+    )
+    insert_audit(
+        conn,
+        AuditEntry(
+            release=waiver.release,
+            at=waiver.at,
+            actor=waiver.by,
+            action="waiver",
+            stage=None,
+            share=None,
+            reasons=(f"{waiver.gate} gate waived: {waiver.reason}",),
+            evidence={"gate": waiver.gate, "slice": waiver.slice},
+        ),
+    )
 
 
 def read_waivers(engine: Engine, release: str) -> list[WaiverEntry]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from agent_evals.errors import StoreError
 from agent_evals.records import RunRecord
 from agent_evals.store import schema
+from agent_evals.store.engine import write
 from agent_evals.store.store import Store
 
 
@@ -46,30 +47,33 @@ def covering_review(entries: Sequence[ReviewEntry], epoch: int) -> ReviewEntry |
 
 def add_review(store: Store, entry: ReviewEntry) -> int:
     """Record a review and apply it to the stored runs it covers; returns how many it changed."""
-    runs = schema.runs
     try:
-        with store.engine.begin() as conn:
-            conn.execute(insert(schema.reviews).values(**_values(entry)))
-            known = _entries(conn, entry.release, entry.lane, entry.task_id)
-            stored = conn.execute(
-                select(runs.c.id, runs.c.epoch).where(
-                    runs.c.release == entry.release,
-                    runs.c.lane == entry.lane,
-                    runs.c.task_id == entry.task_id,
-                )
-            ).all()
-            changed = 0
-            for run_id, epoch in stored:
-                if covering_review(known, epoch) is known[-1]:
-                    conn.execute(
-                        update(runs)
-                        .where(runs.c.id == run_id)
-                        .values(review_comments=entry.count, review_source="human")
-                    )
-                    changed += 1
-            return changed
+        return write(store.engine, lambda conn: _insert_review(conn, entry))
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record the review: {exc}") from exc
+
+
+def _insert_review(conn: Connection, entry: ReviewEntry) -> int:
+    runs = schema.runs
+    conn.execute(insert(schema.reviews).values(**_values(entry)))
+    known = _entries(conn, entry.release, entry.lane, entry.task_id)
+    stored = conn.execute(
+        select(runs.c.id, runs.c.epoch).where(
+            runs.c.release == entry.release,
+            runs.c.lane == entry.lane,
+            runs.c.task_id == entry.task_id,
+        )
+    ).all()
+    changed = 0
+    for run_id, epoch in stored:
+        if covering_review(known, epoch) is known[-1]:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(review_comments=entry.count, review_source="human")
+            )
+            changed += 1
+    return changed
 
 
 def reviews(store: Store, release: str, lane: str | None = None) -> list[ReviewEntry]:

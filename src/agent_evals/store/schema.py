@@ -137,3 +137,26 @@ webhook_deliveries = Table(
     Column("key", String(100), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Hook deliveries owed (the outbox): written in the transaction of the state change that
+# fired them, marked when delivered, so a crash between the two loses none.
+hook_outbox = Table(
+    "hook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release", String(200), nullable=False),
+    Column("event", String(20), nullable=False),
+    Column("hook", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Not before this time: the next try after a failed round, or a deliverer's lease.
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("rounds", Integer, nullable=False),
+    Column("detail", Text),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_hook_outbox_due", "status", "due_at"),
+    Index("ix_hook_outbox_release", "release"),
+)

@@ -9,21 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from agent_evals.errors import StoreError
 from agent_evals.records import RunRecord
-from agent_evals.store import audit_log, columnar, queries, release_state, schema, webhooks
+from agent_evals.store import (
+    audit_log,
+    columnar,
+    outbox,
+    queries,
+    release_state,
+    schema,
+    webhooks,
+)
 from agent_evals.store.audit_log import AuditEntry, WaiverEntry
 from agent_evals.store.bulk import RunUpsert, iter_batches
 from agent_evals.store.columnar import PackedRuns
+from agent_evals.store.engine import (
+    busy_error,
+    is_contention,
+    make_engine,
+    migrate,
+    store_timeout,
+    write,
+)
+from agent_evals.store.outbox import DeliveryResult, HookDelivery, NewHookDelivery
 from agent_evals.store.queries import LaneOverlap, TaskHistoryRow
 from agent_evals.store.release_state import ReleaseState
 from agent_evals.store.runs import RUN_COLUMNS, record_to_row
@@ -44,10 +61,13 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        timeout = store_timeout()
         try:
-            self.engine = _make_engine(url)
-            _migrate(self.engine)
+            self.engine = make_engine(url, timeout)
+            migrate(self.engine, _MIGRATIONS)
         except SQLAlchemyError as exc:
+            if isinstance(exc, DBAPIError) and is_contention(exc):
+                raise busy_error(self.engine, timeout) from exc
             raise StoreError(f"cannot open the run store {_safe(url)}: {exc}") from exc
 
     @property
@@ -105,15 +125,19 @@ class Store:
         """
         upsert = RunUpsert(self.engine.dialect, columns, constants or {})
         if atomic:
-            with self.engine.begin() as conn:
-                written = upsert.execute(conn, rows, batch_size)
-                _apply_human_reviews(conn)
+            # ``rows`` may be a one-pass iterator, so this transaction is never run again.
+            try:
+                with self.engine.begin() as conn:
+                    written = upsert.execute(conn, rows, batch_size)
+                    _apply_human_reviews(conn)
+            except DBAPIError as exc:
+                if is_contention(exc):
+                    raise busy_error(self.engine, store_timeout()) from exc
+                raise
             return written
         written = 0
         for batch in iter_batches(rows, batch_size):
-            with self.engine.begin() as conn:
-                written += upsert.execute(conn, batch, batch_size)
-                _apply_human_reviews(conn)
+            written += write(self.engine, partial(_write_batch, upsert, batch))
         return written
 
     def runs(
@@ -188,8 +212,7 @@ class Store:
             index_elements=["slice", "task_id"],
             set_={c: stmt.excluded[c] for c in ("content_hash", "risk", "updated_at")},
         )
-        with self.engine.begin() as conn:
-            conn.execute(stmt, values)
+        write(self.engine, lambda conn: conn.execute(stmt, values))
 
     def task_hashes(self, slice: str) -> dict[str, str]:
         """Stored content hash of each task of a slice."""
@@ -233,12 +256,36 @@ class Store:
         expected_version: int,
         *,
         audit: AuditEntry | None = None,
+        deliveries: Sequence[NewHookDelivery] = (),
         **values: Any,
     ) -> ReleaseState:
-        """Change the state only if nobody changed it since ``expected_version``."""
+        """Change the state only if nobody changed it since ``expected_version``; ``audit``
+        and the hook ``deliveries`` the change owes commit with it."""
         return release_state.compare_and_set_state(
-            self.engine, release, expected_version, audit, values
+            self.engine, release, expected_version, audit, values, deliveries
         )
+
+    # hook outbox (see ``outbox``) ----------------------------------------------------------
+
+    def enqueue_hooks(self, deliveries: Sequence[NewHookDelivery]) -> None:
+        """Store hook deliveries owed by something that changes no state (an alert)."""
+        outbox.enqueue(self.engine, deliveries)
+
+    def due_hooks(self, release: str | None, now: datetime, limit: int = 100) -> list[HookDelivery]:
+        """Pending hook deliveries due at ``now``, oldest first (one release's, or all)."""
+        return outbox.due(self.engine, release, now, limit)
+
+    def claim_hook(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Take a due delivery until ``until``; ``False`` when another deliverer has it."""
+        return outbox.claim(self.engine, delivery_id, now, until)
+
+    def finish_hook(self, delivery_id: int, result: DeliveryResult) -> None:
+        """Record a delivery round's end and its audit line together."""
+        outbox.finish(self.engine, delivery_id, result)
+
+    def hook_deliveries(self, release: str) -> list[HookDelivery]:
+        """Every hook delivery of a release, oldest first."""
+        return outbox.deliveries(self.engine, release)
 
     # webhook deliveries -------------------------------------------------------------------
 
@@ -274,43 +321,3 @@ def _safe(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparseable url>"
-
-
-def _make_engine(url: str) -> Engine:
-    if url in ("sqlite://", "sqlite:///:memory:"):
-        return create_engine(
-            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Bulk writes touch index pages all over the file; a larger page cache keeps them in memory.
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.close()
-
-
-def _migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already)."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    with engine.begin() as conn:
-        if inspect(conn).has_table("alembic_version"):
-            current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-            if current == head:
-                return
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
