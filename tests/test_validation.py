@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent_evals.errors import UsageError
 from agent_evals.validation import (
+    MAX_MESSAGE_CHARS,
     explain_validation_error,
+    load_yaml,
     validate_model,
     validation_problems,
     yaml_syntax_error,
@@ -96,3 +98,73 @@ def test_a_yaml_syntax_error_names_the_file_and_line() -> None:
     message = yaml_syntax_error(caught.value, "plan.yaml")
     assert message.startswith("plan.yaml:3: YAML syntax error: ")
     assert message.endswith("; fix the YAML syntax")
+
+
+# --- hostile YAML: aliases, cycles, depth, and errors that stay short -----------------------
+
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def _load_error(text: str) -> str:
+    with pytest.raises(yaml.YAMLError) as caught:
+        load_yaml(text)
+    return yaml_syntax_error(caught.value, "f.yaml")
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands() -> None:
+    assert len(ALIAS_BOMB) < 600  # nine levels of nine: 387 million values once expanded
+
+    message = _load_error(ALIAS_BOMB)
+
+    assert message.startswith("f.yaml:")
+    assert "expands to more than 100,000 values through its aliases" in message
+    assert "YAML syntax error" not in message
+
+
+def test_an_alias_inside_its_own_anchor_is_refused_not_a_cycle() -> None:
+    message = _load_error("release: &r {name: *r}\n")
+
+    assert message == (
+        "f.yaml:1: alias *r is inside the value it names (a recursive alias); "
+        "write the value out instead"
+    )
+
+
+def test_nesting_past_the_depth_limit_is_refused() -> None:
+    assert "nested deeper than 100 levels" in _load_error("[" * 5000 + "]" * 5000)
+
+
+def test_ordinary_anchors_aliases_and_merge_keys_still_load() -> None:
+    text = "price: &p {input: 1, output: 2}\na: *p\nb: {<<: *p, output: 3}\n"
+
+    assert load_yaml(text) == {
+        "price": {"input": 1, "output": 2},
+        "a": {"input": 1, "output": 2},
+        "b": {"input": 1, "output": 3},
+    }
+
+
+def test_thousands_of_bad_values_give_a_short_message_counting_the_rest() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Plan.model_validate({"steps": {"s": [{"retries": "x" * 10_000}] * 5000}})
+
+    message = explain_validation_error(caught.value, _Plan, "plan.yaml")
+
+    assert len(message) <= MAX_MESSAGE_CHARS + 100
+    assert message.splitlines()[-1].startswith("… ") and "more errors" in message
+    assert "more characters]" in message.splitlines()[0]
+
+
+def test_a_long_list_value_is_described_not_repeated() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Plan.model_validate({"fallback": {"retries": list(range(10_000))}})
+
+    message = explain_validation_error(caught.value, _Plan, "plan.yaml")
+
+    assert message == (
+        "plan.yaml: fallback.retries: a list of 10,000 items is not allowed: "
+        "input should be a valid integer"
+    )
