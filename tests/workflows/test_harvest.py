@@ -12,6 +12,7 @@ import yaml
 
 from agent_evals.harness.measure import run_verify
 from agent_evals.harness.workspace import Workspaces, git
+from agent_evals.scripted_model import parse_script, serve_in_thread
 from agent_evals.tasks import load_slice
 
 from ..harvest_repo import ISSUES, KEPT, SKIPPED, build_history
@@ -104,3 +105,44 @@ def test_tasks_carry_their_instruction_scope_policy_risk_and_source(harvested):
     assert migration.risk == "high"
     spec = yaml.safe_load((migration.directory / "task.yaml").read_text())
     assert spec["source"]["repository"] == str(repo.resolve())
+
+
+def _solution_turns(repo: Path, task) -> list[dict]:
+    """The scripted model writes the source change's code files, then finishes."""
+    changed = git(repo, "show", "--format=", "--name-only", task.source_commit).split()
+    code = [p for p in changed if not p.startswith("tests/")]
+    writes = [
+        {
+            "toolCalls": [
+                {
+                    "name": "write_file",
+                    "arguments": {
+                        "path": path,
+                        "content": git(repo, "show", f"{task.source_commit}:{path}"),
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 100},
+        }
+        for path in code
+    ]
+    finish = {"toolCalls": [{"name": "finish", "arguments": {"summary": "done"}}]}
+    return [*writes, finish]
+
+
+@pytest.mark.slow
+def test_the_harvested_slices_replay_with_the_builtin_agent_on_the_scripted_model(
+    harvested, run_cli
+):
+    root, repo, _ = harvested
+    tasks = _tasks(root)
+    turns = {task.id: _solution_turns(repo, task) for task in tasks.values()}
+    script = {"models": {model: {"tasks": turns} for model in (INCUMBENT, CANDIDATE)}}
+    config = root / "config" / "model-release.yaml"
+    with serve_in_thread(parse_script(script)) as url:
+        config.write_text(CONFIG.replace("URL", url))
+        for kind in sorted(set(KEPT.values())):
+            result = run_cli("replay", "--lane", "candidate", "--slice", kind)
+            assert result.exit_code == 0, result.stdout + result.stderr
+            assert result.stdout.splitlines()[-7:][1] == "success_rate: 1.00"
+            assert result.stdout.splitlines()[-2] == "promotion_status: PROMOTE"

@@ -72,6 +72,7 @@ class HarvestSpec(_Section):
     max_files: Annotated[int, Field(ge=1)] = 40
     max_lines: Annotated[int, Field(ge=1)] = 2000
     test_paths: tuple[str, ...] | None = None
-    """Globs of test files (default: Python, Go and JavaScript conventions)."""
+    """Globs of test files, each run by the verify command (default: Python, Go and
+    JavaScript conventions)."""
     classify: tuple[ClassifyRule, ...] | None = None
     """Classification rules, first match wins; replaces the defaults."""

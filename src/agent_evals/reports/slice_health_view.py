@@ -59,8 +59,10 @@ def _needs(health: SliceHealth) -> list[str]:
     ]
     for need in health.needs:
         counts = "/".join(str(need.tasks[e]) for e in epochs)
-        lines.append(f"  {need.gate} ({need.threshold}): {counts}; usable here {health.usable}")
-    return lines
+        enough = [e for e in epochs if health.usable >= need.tasks[e]]
+        verdict = f"enough from {enough[0]} epochs" if enough else "too few usable tasks"
+        lines.append(f"  {need.gate} ({need.threshold}): {counts}; {verdict}")
+    return [*lines, f"usable tasks here: {health.usable}"]
 
 
 def health_document(slices: Sequence[SliceHealth]) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def harvest(
     """Harvest ``options.repo`` into the slice folders ``folder(name)`` gives."""
     started = time.monotonic()
     repo = options.repo.resolve()
-    kinds = PathKinds(spec.test_paths) if spec.test_paths else PathKinds()
+    kinds = PathKinds(spec.test_paths, spec.test_paths) if spec.test_paths else PathKinds()
     kept: list[HarvestedTask] = []
     skipped: Counter[SkipReason] = Counter()
     changes = 0
@@ -137,7 +137,7 @@ def _harvest_one(
     repo: Path,
 ) -> HarvestedTask | SkipReason:
     change = candidate.change
-    command = verify_command(repo, change.commit, candidate.test_paths, spec.verify)
+    command = verify_command(repo, change.commit, candidate.runnable, spec.verify)
     if command is None:
         return "no test command"
     kind = classify(candidate, spec.classify)

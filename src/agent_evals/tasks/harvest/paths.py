@@ -21,6 +21,15 @@ TEST_PATHS = (
     "**/*.spec.*",
     "**/__tests__/**",
 )
+# Files a test runner is given by name; other files under tests/ (conftest, fixtures, helpers)
+# go into the snapshot but are not run on their own.
+RUNNABLE_TESTS = (
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/*_test.go",
+    "**/*.test.*",
+    "**/*.spec.*",
+)
 VENDORED_PATHS = (
     "**/vendor/**",
     "**/vendored/**",
@@ -82,10 +91,15 @@ class PathKinds:
     """Classifies repository paths; ``tests`` replaces the default test globs."""
 
     tests: tuple[str, ...] = TEST_PATHS
+    runnable: tuple[str, ...] = RUNNABLE_TESTS
 
     def is_test(self, path: str) -> bool:
         """A test file (and not docs or fixtures data a test folder may hold)."""
         return match_any(self.tests, path) and not match_any(DOC_PATHS, path)
+
+    def is_runnable(self, path: str) -> bool:
+        """A test file a runner is given by name."""
+        return self.is_test(path) and match_any(self.runnable, path)
 
     def is_vendored(self, path: str) -> bool:
         """Code copied in from elsewhere."""

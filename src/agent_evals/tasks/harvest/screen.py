@@ -51,10 +51,12 @@ class Candidate:
     change: Change
     tests: tuple[FileChange, ...]
     code: tuple[FileChange, ...]
+    runnable: tuple[str, ...]
+    """The test files its verify command names."""
 
     @property
     def test_paths(self) -> tuple[str, ...]:
-        """The tests the task's snapshot gets and its verify command runs."""
+        """Every new or modified test file: the task's snapshot gets them all."""
         return tuple(f.path for f in self.tests)
 
 
@@ -74,8 +76,9 @@ def screen(
     code = tuple(f for f in others if not (kinds.is_vendored(f.path) or kinds.is_generated(f.path)))
     if others and not code:
         return "vendored" if any(kinds.is_vendored(f.path) for f in others) else "generated"
-    if not tests:
+    runnable = tuple(f.path for f in tests if kinds.is_runnable(f.path))
+    if not runnable:
         return "no tests"
     if not code:
         return "tests only"
-    return Candidate(change, tests, code)
+    return Candidate(change, tests, code, runnable)

@@ -52,7 +52,7 @@ def linked_issues(message: str, issues: Mapping[str, str]) -> list[str]:
 def instruction_text(candidate: Candidate, names: Sequence[str], issues: Sequence[str]) -> str:
     """The commit message, linked issues, then the tests that must pass."""
     parts = [candidate.change.message.strip(), *issues]
-    tests = "\n".join(f"- {path}" for path in candidate.test_paths)
+    tests = "\n".join(f"- {path}" for path in candidate.runnable)
     ending = f"The work is done when these tests pass (they are in the repository):\n{tests}"
     if names:
         ending += "\n\nTests: " + ", ".join(names)
