@@ -31,11 +31,12 @@ from agent_evals.gateway.gemini_wire import endpoint_of, endpoints
 from agent_evals.gateway.github import GithubWebhook
 from agent_evals.gateway.lanes import lane_targets
 from agent_evals.gateway.limits import http_error, within_limit
-from agent_evals.gateway.ledger import Ledger
+from agent_evals.gateway.ledger import DEFAULT_MAX_RUNS, Ledger
 from agent_evals.gateway.metrics import GatewayMetrics
 from agent_evals.gateway.outcomes import TaskRuns
 from agent_evals.gateway.probe import Prober
 from agent_evals.gateway.proxy import Proxy
+from agent_evals.gateway.replicas import StateWatch
 from agent_evals.gateway.routing import LiveRouting, ReplayRouting, Routing
 from agent_evals.gateway.shadow import Shadow
 from agent_evals.gateway.telemetry import RequestSpans, spans_from_environment
@@ -56,6 +57,8 @@ COUNTING: tuple[tuple[WireName, str], ...] = (
     *(("gemini", path) for path in endpoints("countTokens")),
 )
 TASK_PREFIX = "/tasks/"
+# How long a stopping gateway waits for the store to take the runs it still holds.
+STOP_WRITE_S = 10.0
 
 
 class Gateway:
@@ -92,12 +95,21 @@ class Gateway:
         )
         self.io = StoreThread()
         release = config.release.release_id
-        self.ledger = Ledger(release, {lane: t.price for lane, t in self.targets.items()})
+        prices = {lane: t.price for lane, t in self.targets.items()}
+        self.ledger = Ledger(release, prices, max_runs=None if replay else DEFAULT_MAX_RUNS)
         self.link = ReleaseLink(
             controller or CanaryController(store, config), self.io, None if replay else config_path
         )
         self.metrics = GatewayMetrics(self.link.gauges)
-        self.writer = BatchWriter(self.ledger, store, self.io, spec.flush_interval_seconds)
+        self.writer = BatchWriter(
+            self.ledger,
+            store,
+            self.io,
+            spec.flush_interval_seconds,
+            breaker=None if replay else self.link.breaker,
+            merged=None if replay else lambda merged: self.link.counts_stored(merged.breaker),
+        )
+        self.state_watch = StateWatch(self.link, store)
         self.prober = Prober(self.targets, self.upstream, self.metrics, self.link.alert)
         self.runs = TaskRuns(
             self.ledger, self.link, self.writer, self.io, spec.evaluate_debounce_seconds
@@ -211,6 +223,7 @@ class Gateway:
             await self.link.start()
             loops.append(self.link.refresh_forever(spec.refresh_interval_seconds))
             loops.append(self.prober.probe_forever(spec.probe_interval_seconds))
+            loops.append(self.state_watch.run_forever())
             self._listen_for_hangup()
         self._tasks = [asyncio.create_task(loop) for loop in loops]
 
@@ -237,8 +250,8 @@ class Gateway:
         for proxy in self.proxies.values():
             if proxy.shadow is not None:
                 await proxy.shadow.drain()
-        await self.writer.flush()
         await self.link.stop()
+        await self.writer.stop(STOP_WRITE_S)
         await self.upstream.close()
         if self.spans is not None:
             await asyncio.to_thread(self.spans.close)
@@ -270,8 +283,8 @@ class Gateway:
     async def readyz(self, request: Request) -> Response:
         """Ready when the store takes writes and the fallback lane answers its probes."""
         problems = []
-        if self.writer.last_error:
-            problems.append(f"store: {self.writer.last_error}")
+        if problem := self.writer.problem():
+            problems.append(problem)
         if not self.replay and (problem := self.prober.incumbent_problem()):
             problems.append(problem)
         body: dict[str, Any] = {"ready": not problems, "problems": problems}

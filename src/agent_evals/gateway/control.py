@@ -4,11 +4,13 @@ Routing reads a compiled plan in memory. The stored state (one row) is re-read o
 the candidate's live health (a scan of the stage's runs) is recomputed after every outcome
 and admin action, and on every ``HEALTH_EVERY``-th tick, so the timer stays cheap.
 
-When the candidate's upstream is dead (it failed ``candidateErrorRate`` of its last
-``candidateErrorWindow`` requests) or worse than the incumbent's (its error rate above the
-incumbent's by ``candidateErrorMargin`` on an anytime-valid confidence sequence, so a 19%
-error rate against the incumbent's 20% never trips it), the controller falls back at once
-(share 0, rollback hooks), with the failures as evidence.
+When the candidate's upstream is dead (all of its last ``candidateErrorWindow`` requests
+failed), credibly over ``candidateErrorRate``, or worse than the incumbent's (its error rate
+above the incumbent's by ``candidateErrorMargin`` on an anytime-valid confidence sequence, so
+a 19% error rate against the incumbent's 20% never trips it), routing blocks the candidate at
+once and the controller falls back (share 0, rollback hooks) with the counts as evidence,
+retried in the background until the store takes it. The counts are summed over every gateway
+replica through the store (``rollout.breaker``).
 
 With a config file, the gateway reads it again when its modification time or size changes
 (checked at every refresh) or on ``SIGHUP``. Routing then follows the new config only where
@@ -19,9 +21,10 @@ the change and ``agent-evals canary reconfigure``, and the reload is audited wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import math
-from collections import deque
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,9 @@ from agent_evals.types import Lane
 log = logging.getLogger("agent_evals.gateway")
 ACTOR = "gateway"
 HEALTH_EVERY = 12
+STOP_WAIT_S = 5.0
+# How long the request that trips the breaker waits for the rollback to be stored.
+TRIP_WAIT_S = 1.0
 
 
 class ConfigWatch:
@@ -87,12 +93,16 @@ class ReleaseLink:
         self.io = io
         spec = self.config.gateway
         self.router = Router(build_plan(self.config, None))
-        self._window: deque[bool] = deque(maxlen=spec.candidate_error_window)
-        self._limit = math.ceil(spec.candidate_error_rate * spec.candidate_error_window)
-        self._breaker = ErrorRateBreaker(
-            spec.candidate_error_margin, alpha=1.0 - self.config.statistics.confidence
+        self.breaker = ErrorRateBreaker(
+            spec.candidate_error_margin,
+            alpha=1.0 - self.config.statistics.confidence,
+            ceiling=spec.candidate_error_rate,
+            window=spec.candidate_error_window,
         )
-        self._tripping = False
+        # Set from a trip until the store holds the fallback: routing blocks the candidate
+        # meanwhile, even while the store is too slow to take the rollback.
+        self._local_block: str | None = None
+        self._trip: asyncio.Task[None] | None = None
         self._pending: asyncio.Task[None] | None = None
         self._alerts = 0
         self._health: Health | None = None
@@ -115,7 +125,10 @@ class ReleaseLink:
                 store = self.controller.store
                 self._health = await self.io.run(live_health, store, self.config, state)
                 self._health_known = True
-            self.router = Router(build_plan(self.config, state, self._health))
+            plan = build_plan(self.config, state, self._health)
+            if self._local_block is not None:
+                plan = replace(plan, blocked=self._local_block)
+            self.router = Router(plan)
             self._alerts = len(state.alerts) if state else 0
         except Exception as exc:  # keep routing on the last good plan
             log.error("cannot reload the routing plan (keeping the last one): %s", exc)
@@ -187,30 +200,63 @@ class ReleaseLink:
     # the candidate's upstream ------------------------------------------------------------
 
     async def upstream_result(self, lane: Lane, ok: bool, failure: str = "") -> None:
-        """Count one upstream try; fall back once the candidate's is shown dead or worse."""
-        self._breaker.record(lane, ok)
-        if lane != "candidate":
+        """Count one upstream try; fall back once the candidate's is shown dead or worse.
+
+        The request that trips the breaker does not wait for the rollback: routing blocks
+        the candidate at once, and the rollback is stored in the background (retried until
+        the store takes it).
+        """
+        self.breaker.record(lane, ok)
+        if lane == "candidate" and not ok:
+            self._check_breaker(failure)
+            await self.settle_trip()
+
+    def counts_stored(self, totals: Mapping[str, tuple[int, int]]) -> None:
+        """Every replica's breaker counts, as the store summed them; they may trip it."""
+        self.breaker.absorb(totals)
+        self._check_breaker("")
+
+    def _check_breaker(self, failure: str) -> None:
+        if self._trip is not None and not self._trip.done():
             return
-        self._window.append(ok)
-        if ok or self._tripping:
+        reason = self.breaker.trip_reason()
+        if reason is None:
             return
-        failures = self._window.count(False)
-        worse = self._breaker.tripped()
-        if failures < self._limit and not worse:
-            return
-        self._tripping = True
-        try:
-            size = len(self._window)
-            reason = f"candidate upstream failing: {failures} of the last {size} requests failed"
-            if worse and failures < self._limit:
-                reason = _worse_reason(self._breaker)
-            evidence = {"failures": failures, "window": size, "last_failure": failure}
-            await self.io.run(self._fall_back, reason, evidence)
-            self._window.clear()
-            self._breaker.reset()
-            await self.refresh()
-        finally:
-            self._tripping = False
+        incumbent, candidate = self.breaker.totals("incumbent"), self.breaker.totals("candidate")
+        evidence = {
+            "failures": self.breaker.recent_failures(),
+            "window": len(self.breaker.recent),
+            "candidate": {"requests": candidate.requests, "errors": candidate.errors},
+            "incumbent": {"requests": incumbent.requests, "errors": incumbent.errors},
+            "last_failure": failure,
+        }
+        self._local_block = reason
+        self.router = Router(replace(self.plan, blocked=reason))
+        self._trip = asyncio.create_task(self._roll_back(reason, evidence))
+
+    async def settle_trip(self) -> None:
+        """Give a rollback just started a moment to be stored (never long: the store may be
+        slow, and routing already blocks the candidate)."""
+        if self._trip is not None and not self._trip.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._trip), TRIP_WAIT_S)
+
+    async def _roll_back(self, reason: str, evidence: dict[str, Any]) -> None:
+        delay = 0.1
+        while True:
+            try:
+                await self.io.run(self._fall_back, reason, evidence)
+                await self.io.run(
+                    self.controller.store.reset_breaker, self.config.release.release_id
+                )
+                break
+            except Exception as exc:  # the store is down or slow: keep trying, keep blocking
+                log.error("cannot store the fallback yet (will retry): %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, 5.0)
+        self.breaker.reset()
+        self._local_block = None
+        await self.refresh()
 
     def _fall_back(self, reason: str, evidence: dict[str, Any]) -> RolloutDecision | None:
         controller = self.controller
@@ -255,14 +301,9 @@ class ReleaseLink:
         return decision
 
     async def stop(self) -> None:
-        """Cancel a pending evaluation."""
+        """Cancel a pending evaluation (a pending fallback is left to finish, briefly)."""
         if self._pending is not None:
             self._pending.cancel()
-
-
-def _worse_reason(breaker: ErrorRateBreaker) -> str:
-    incumbent, candidate = breaker.rates()
-    return (
-        f"candidate upstream error rate {candidate or 0.0:.2f} above the incumbent's "
-        f"{incumbent or 0.0:.2f} by more than {breaker.margin:g}, on anytime-valid evidence"
-    )
+        if self._trip is not None and not self._trip.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._trip), STOP_WAIT_S)

@@ -1,13 +1,14 @@
 """Live runs as the gateway sees them: usage summed per task, closed by an outcome.
 
 Every request adds to its task's run in memory (a few additions, no I/O); the batch
-writer stores the runs that changed. A run is stored while open with status ``missing``
-(kept, never counted) and gets its real status when the outcome arrives.
+writer adds what changed to the task's meter in the store (``store.live_state``), where every
+gateway replica's additions, before and after restarts, sum to one run. A run is stored while
+open with status ``missing`` (kept, never counted) and gets its real status when the outcome
+arrives.
 """
 
 from __future__ import annotations
 
-import copy
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -18,10 +19,10 @@ from agent_evals.config.models import Price
 from agent_evals.config.pricing import cost_of
 from agent_evals.records import DiffStats, PolicyViolation, RunRecord, TokenUsage
 from agent_evals.rollout import RouteDecision
+from agent_evals.store.live_state import MeterDelta, MeterRow
 from agent_evals.types import Lane, ReviewSource, RunSource, RunStatus
 
 GATEWAY_AGENT = "gateway"
-_KEEP_CLOSED = 50_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class LiveRun:
     review_comments: int | None = None
     outcome: Outcome | None = None
     decision: RouteDecision | None = None
+    sent: _Sent | None = None
 
     def add(
         self,
@@ -153,44 +155,48 @@ class LiveRun:
 
 
 RunKey = tuple[RunSource, str]
+# Open runs kept in memory beyond this many are forgotten, least recently used first, once
+# written (their meters are in the store; a forgotten task's next request carries on there).
+DEFAULT_MAX_RUNS = 10_000
 
 
 class Ledger:
-    """Open and recently closed live runs of one release, and which of them changed."""
+    """The open live runs of one release in memory, and what each added since its last write.
 
-    def __init__(self, release: str, prices: Mapping[Lane, Price | None]) -> None:
+    Memory is bounded: a closed run leaves at once, and beyond ``max_runs`` the least recently
+    used written runs are forgotten (``None``: never, for replay metering, which reads each
+    attempt's run back with ``pop``).
+    """
+
+    def __init__(
+        self,
+        release: str,
+        prices: Mapping[Lane, Price | None],
+        *,
+        max_runs: int | None = DEFAULT_MAX_RUNS,
+    ) -> None:
         self.release = release
         self.prices = dict(prices)
-        self._open: dict[RunKey, LiveRun] = {}
-        self._closed: OrderedDict[RunKey, LiveRun] = OrderedDict()
-        self._dirty: dict[tuple[RunSource, str, int], LiveRun] = {}
+        self.max_runs = max_runs
+        self._runs: OrderedDict[RunKey, LiveRun] = OrderedDict()
+        self._dirty: dict[RunKey, LiveRun] = {}
+
+    def __len__(self) -> int:
+        return len(self._runs)
 
     def get(self, task_id: str, source: RunSource = "live") -> LiveRun | None:
-        """The open run of a task."""
-        return self._open.get((source, task_id))
-
-    def find(self, task_id: str, source: RunSource = "live") -> LiveRun | None:
-        """The open run of a task, else its latest closed one."""
-        key = (source, task_id)
-        return self._open.get(key) or self._closed.get(key)
-
-    def open(self, task_id: str, lane: Lane, model: str, slice: str, source: RunSource) -> LiveRun:
-        """Start metering a task (a task seen again after its outcome gets the next epoch)."""
-        key = (source, task_id)
-        before = self._closed.get(key)
-        now = time.time()
-        epoch = before.epoch + 1 if before else 0
-        run = LiveRun(task_id, lane, model, slice, source, epoch, now, now)
-        self._open[key] = run
+        """The task's open run in memory (``None``: new, closed or forgotten here)."""
+        run = self._runs.get((source, task_id))
+        if run is not None:
+            self._runs.move_to_end((source, task_id))
         return run
 
-    def adopt(self, run: LiveRun) -> None:
-        """Take over a run read back from the store (closed or open)."""
-        key = (run.source, run.task_id)
-        if run.outcome is None:
-            self._open[key] = run
-        else:
-            self._remember_closed(key, run)
+    def open(self, task_id: str, lane: Lane, model: str, slice: str, source: RunSource) -> LiveRun:
+        """Start metering a task here (the store decides its epoch when it is written)."""
+        now = time.time()
+        run = LiveRun(task_id, lane, model, slice, source, 0, now, now)
+        self._runs[(source, task_id)] = run
+        return run
 
     def add(
         self,
@@ -212,53 +218,114 @@ class Ledger:
             fell_back=fell_back,
             price=self.prices.get(served),
         )
-        self._dirty[(run.source, run.task_id, run.epoch)] = run
+        self._dirty[(run.source, run.task_id)] = run
 
-    def close(self, run: LiveRun, outcome: Outcome) -> RunRecord:
-        """Give the run its outcome; returns the record to store now."""
-        run.outcome = outcome
-        run.last = time.time()
-        key = (run.source, run.task_id)
-        if self._open.get(key) is run:
-            del self._open[key]
-        self._remember_closed(key, run)
-        self._dirty.pop((run.source, run.task_id, run.epoch), None)
-        return self.record(run)
+    def close(self, task_id: str) -> MeterDelta | None:
+        """Forget the task's open run (an outcome arrived); returns what it has not written."""
+        key: RunKey = ("live", task_id)
+        run = self._runs.pop(key, None)
+        self._dirty.pop(key, None)
+        return None if run is None else take_delta(run)
 
-    def touch(self, run: LiveRun) -> RunRecord:
-        """Mark a run changed by hand (a review, a merged pull request); returns its record."""
-        self._dirty.pop((run.source, run.task_id, run.epoch), None)
-        return self.record(run)
+    def take_deltas(self) -> list[MeterDelta]:
+        """What every changed run added since its last write; then forget the oldest runs."""
+        dirty, self._dirty = self._dirty, {}
+        deltas = [take_delta(run) for run in dirty.values()]
+        self._evict()
+        return deltas
+
+    def stored(self, meters: Mapping[tuple[str, str], MeterRow]) -> None:
+        """Follow the store: a run keeps the lane and epoch stored first; a run closed
+        elsewhere is forgotten here."""
+        for (source, task_id), row in meters.items():
+            key: RunKey = ("shadow" if source == "shadow" else "live", task_id)
+            run = self._runs.get(key)
+            if run is None:
+                continue
+            if row["closed"]:
+                if key not in self._dirty:
+                    del self._runs[key]
+                continue
+            run.epoch = int(row["epoch"])
+            if run.lane != row["lane"]:
+                run.lane, run.model = row["lane"], row["model"]
+                bucket = run.decision.bucket if run.decision else 0.0
+                run.decision = RouteDecision(
+                    run.model, run.lane, "stored live run", bucket, "state"
+                )
 
     def record(self, run: LiveRun) -> RunRecord:
         """The stored form of a run."""
         price_known = self.prices.get(run.lane) is not None
         return run.record(self.release, price_known)
 
-    def take_dirty(self) -> list[LiveRun]:
-        """Snapshots of every run that changed since the last call (cheap copies: turning
-        them into records can then happen off the event loop)."""
-        dirty, self._dirty = self._dirty, {}
-        snapshots = []
-        for run in dirty.values():
-            snapshot = copy.copy(run)
-            snapshot.sums = None if run.sums is None else list(run.sums)
-            snapshots.append(snapshot)
-        return snapshots
-
-    def mark_dirty(self, snapshots: list[LiveRun]) -> None:
-        """Put back runs whose write failed, so the next flush tries again."""
-        for snapshot in snapshots:
-            run = self.find(snapshot.task_id, snapshot.source)
-            if run is not None:
-                self._dirty[(run.source, run.task_id, run.epoch)] = run
-
     def pop(self, task_id: str) -> LiveRun | None:
         """Forget a task's open run and return it (metered replays read usage this way)."""
-        return self._open.pop(("live", task_id), None)
+        self._dirty.pop(("live", task_id), None)
+        return self._runs.pop(("live", task_id), None)
 
-    def _remember_closed(self, key: RunKey, run: LiveRun) -> None:
-        self._closed[key] = run
-        self._closed.move_to_end(key)
-        while len(self._closed) > _KEEP_CLOSED:
-            self._closed.popitem(last=False)
+    def _evict(self) -> None:
+        if self.max_runs is None:
+            return
+        excess = len(self._runs) - self.max_runs
+        for key in list(self._runs)[: max(excess, 0)]:
+            if key not in self._dirty:
+                del self._runs[key]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A run's counters at its last write."""
+
+    requests: int = 0
+    failed: int = 0
+    fell_back: int = 0
+    usage_missing: int = 0
+    streams: int = 0
+    cost_usd: float = 0.0
+    model_seconds: float = 0.0
+    ttft_seconds: float = 0.0
+    sums: tuple[int | None, ...] | None = None
+
+
+def take_delta(run: LiveRun) -> MeterDelta:
+    """What ``run`` added since its last write (and mark it written)."""
+    before = run.sent or _Sent()
+    now = _Sent(
+        run.requests,
+        run.failed,
+        run.fell_back,
+        run.usage_missing,
+        run.streams,
+        run.cost_usd,
+        run.model_seconds,
+        run.ttft_seconds,
+        None if run.sums is None else tuple(run.sums),
+    )
+    run.sent = now
+    tokens: tuple[int | None, int | None, int | None, int | None] = (0, 0, 0, 0)
+    if now.sums is not None:
+        prior = before.sums or (0, 0, 0, 0)
+        a, b, c, d = (
+            None if part is None else part - (prior[i] or 0) for i, part in enumerate(now.sums)
+        )
+        tokens = (a, b, c, d)
+    return MeterDelta(
+        source=run.source,
+        task_id=run.task_id,
+        lane=run.lane,
+        model=run.model,
+        slice=run.slice,
+        started=run.started,
+        last=run.last,
+        requests=now.requests - before.requests,
+        failed=now.failed - before.failed,
+        fell_back=now.fell_back - before.fell_back,
+        usage_missing=now.usage_missing - before.usage_missing,
+        streams=now.streams - before.streams,
+        tokens_seen=now.sums is not None,
+        tokens=tokens,
+        cost_usd=now.cost_usd - before.cost_usd,
+        model_seconds=now.model_seconds - before.model_seconds,
+        ttft_seconds=now.ttft_seconds - before.ttft_seconds,
+    )

@@ -138,6 +138,47 @@ webhook_deliveries = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+# The gateway's meter of each live run, summed over every replica by increments (the run
+# in ``runs`` is its projection); at most one row per task is open.
+live_meter = Table(
+    "live_meter",
+    metadata,
+    Column("release", String(200), primary_key=True),
+    Column("source", String(10), primary_key=True),
+    Column("task_id", String(300), primary_key=True),
+    Column("epoch", Integer, primary_key=True),
+    Column("lane", String(20), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("slice", String(200), nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("fell_back", Integer, nullable=False),
+    Column("usage_missing", Integer, nullable=False),
+    Column("streams", Integer, nullable=False),
+    Column("tokens_seen", Boolean, nullable=False),
+    Column("input_tokens", BigInteger),
+    Column("output_tokens", BigInteger),
+    Column("cache_read_tokens", BigInteger),
+    Column("cache_write_tokens", BigInteger),
+    Column("cost_usd", Float, nullable=False),
+    Column("model_seconds", Float, nullable=False),
+    Column("ttft_seconds", Float, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("last_at", Float, nullable=False),
+    Column("review_comments", Integer),
+    Column("outcome", JSON),
+)
+
+# The gateway breaker's upstream counts per lane, shared by every replica.
+breaker_counts = Table(
+    "breaker_counts",
+    metadata,
+    Column("release", String(200), primary_key=True),
+    Column("lane", String(20), primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+)
 
 # Hook deliveries owed (the outbox): written in the transaction of the state change that
 # fired them, marked when delivered, so a crash between the two loses none.

@@ -7,7 +7,8 @@ columnar read and the record reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
@@ -23,6 +24,7 @@ from agent_evals.records import RunRecord
 from agent_evals.store import (
     audit_log,
     columnar,
+    live_state,
     outbox,
     queries,
     release_state,
@@ -286,6 +288,43 @@ class Store:
     def hook_deliveries(self, release: str) -> list[HookDelivery]:
         """Every hook delivery of a release, oldest first."""
         return outbox.deliveries(self.engine, release)
+
+    # gateway state shared by replicas (see ``live_state``) ------------------------------------
+
+    def merge_live(
+        self,
+        release: str,
+        deltas: Iterable[live_state.MeterDelta],
+        changes: Sequence[live_state.MeterChange],
+        breaker: Mapping[str, tuple[int, int]],
+        project: live_state.Project,
+    ) -> live_state.MergeResult:
+        """Add gateway meters and breaker counts, apply outcomes; one transaction."""
+        deltas = list(deltas)
+
+        def work(conn: Connection) -> live_state.MergeResult:
+            merged = live_state.merge(conn, release, deltas, changes, breaker, project)
+            _apply_human_reviews(conn)
+            return merged
+
+        return write(self.engine, work)
+
+    def reset_breaker(self, release: str) -> None:
+        """Forget the gateway breaker's shared counts of a release."""
+        live_state.reset_breaker(self.engine, release)
+
+    def state_version(self, release: str) -> int | None:
+        """The release state's version, or ``None`` before the release is registered."""
+        return live_state.state_version(self.engine, release)
+
+    @property
+    def notifies(self) -> bool:
+        """Whether state changes are pushed (PostgreSQL ``NOTIFY``) rather than polled."""
+        return self.engine.dialect.name == "postgresql"
+
+    def listen_state(self, stop: threading.Event, notice: Callable[[str], None]) -> None:
+        """Call ``notice(release)`` on each state change until ``stop`` (PostgreSQL only)."""
+        live_state.listen_state(self.engine, stop, notice)
 
     # webhook deliveries -------------------------------------------------------------------
 
