@@ -143,6 +143,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         top: dict[str, Any] | None = None,
         start: bool = True,
         candidate_url: str | None = None,
+        incumbent_url: str | None = None,
         config_file: bool = False,
         environ: dict[str, str] | None = None,
     ) -> Iterator[Rig]:
@@ -150,7 +151,7 @@ def make_rig(tmp_path: Path) -> Iterator[MakeRig]:
         incumbent = create_app(parse_script(script or default))
         candidate = create_app(parse_script(candidate_script or script or default))
         with ExitStack() as servers:
-            inc_url = servers.enter_context(serve_app_in_thread(incumbent))
+            inc_url = incumbent_url or servers.enter_context(serve_app_in_thread(incumbent))
             cand_url = candidate_url or servers.enter_context(serve_app_in_thread(candidate))
             config = release_config(
                 inc_url, cand_url, share=share, gateway=gateway, release=release, top=top

@@ -105,7 +105,7 @@ def test_the_rollback_button_does_nothing_without_the_token(
 
 
 @pytest.mark.browser
-def test_a_confirmed_rollback_with_the_token_is_audited_with_the_actor(
+def test_a_confirmed_rollback_is_audited_under_the_tokens_admin_with_the_name_as_a_note(
     make_rig: MakeRig, browse, artifacts
 ) -> None:
     with make_rig(share=0.5) as rig:
@@ -121,10 +121,12 @@ def test_a_confirmed_rollback_with_the_token_is_audited_with_the_actor(
         page.click("button[data-action=rollback]")
         page.wait_for_selector(ROLLED_BACK, timeout=3000)
         entry = page.locator("#audit li").first.inner_text()
-        assert "rollback by dana" in entry and "error budget spent" in entry
+        assert "rollback by admin" in entry and "error budget spent (named actor: dana)" in entry
         page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
     audited = [e for e in rig.store.audit(RELEASE) if e.action == "rollback"]
-    assert [(e.actor, e.reasons) for e in audited] == [("dana", ("error budget spent",))]
+    assert [(e.actor, e.reasons) for e in audited] == [
+        ("admin", ("error budget spent (named actor: dana)",))
+    ]
 
 
 @pytest.mark.browser

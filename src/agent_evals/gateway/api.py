@@ -13,7 +13,11 @@ from agent_evals.gateway.outcomes import TaskRuns
 from agent_evals.records import DiffStats, PolicyViolation, RunRecord
 from agent_evals.types import ReviewSource, RunStatus
 
-Count = Annotated[int, Field(ge=0)]
+# Bounded by the store's columns: INTEGER counts (32-bit in PostgreSQL), task ids of 300
+# characters and slice names of 200; a larger value would fail every later write of the run.
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+TaskId = Annotated[str, Field(min_length=1, max_length=300)]
+SliceName = Annotated[str, Field(min_length=1, max_length=200)]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -41,10 +45,10 @@ class DiffIn(ApiModel):
 class OutcomeIn(ApiModel):
     """How a live task ended: ``success`` (or an exact ``status``) and what reviewers saw."""
 
-    task_id: str = Field(min_length=1)
+    task_id: TaskId
     success: bool | None = None
     status: RunStatus | None = None
-    slice: str | None = None
+    slice: SliceName | None = None
     review_comments: Count | None = None
     review_source: ReviewSource = "human"
     policy_violations: tuple[ViolationIn, ...] = ()
@@ -77,7 +81,7 @@ class OutcomeIn(ApiModel):
 class ReviewIn(ApiModel):
     """A human count of a task's reviewer follow-up comments (replaces the earlier count)."""
 
-    task_id: str = Field(min_length=1)
+    task_id: TaskId
     count: Count
 
 

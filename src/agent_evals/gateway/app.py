@@ -30,9 +30,10 @@ from agent_evals.gateway.dashboard import Dashboard
 from agent_evals.gateway.gemini_wire import endpoint_of, endpoints
 from agent_evals.gateway.github import GithubWebhook
 from agent_evals.gateway.lanes import lane_targets
-from agent_evals.gateway.limits import http_error, within_limit
 from agent_evals.gateway.ledger import DEFAULT_MAX_RUNS, Ledger
+from agent_evals.gateway.limits import http_error, within_limit
 from agent_evals.gateway.metrics import GatewayMetrics
+from agent_evals.gateway.openapi import openapi_endpoint
 from agent_evals.gateway.outcomes import TaskRuns
 from agent_evals.gateway.probe import Prober
 from agent_evals.gateway.proxy import Proxy
@@ -172,6 +173,7 @@ class Gateway:
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/readyz", self.readyz, methods=["GET"]),
             Route("/metrics", self.prometheus, methods=["GET"]),
+            Route("/openapi.json", openapi_endpoint, methods=["GET"]),
             Route("/api/outcomes", ingest(outcomes.outcome), methods=["POST"]),
             Route("/api/reviews", ingest(outcomes.review), methods=["POST"]),
             Route("/webhooks/github", github.handle, methods=["POST"]),

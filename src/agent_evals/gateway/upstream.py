@@ -9,6 +9,7 @@ answer's first byte and ``StreamBroken`` when an answer breaks off part way.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from agent_evals.errors import UpstreamError
+from agent_evals.gateway.redact import redact
 
 FailureKind = Literal["connect", "timeout", "broken"]
 _KEPT_HEADERS = ("content-type", "retry-after", "x-request-id", "request-id")
@@ -113,7 +115,7 @@ class HttpUpstream:
             total=None, connect=connect_timeout_s, sock_read=read_timeout_s
         )
         self._session: aiohttp.ClientSession | None = None
-        self._urls: dict[str, URL] = {}
+        self._urls: dict[str, tuple[URL, str | None]] = {}
 
     async def start(self) -> None:
         """Open the session (once)."""
@@ -129,26 +131,34 @@ class HttpUpstream:
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Reply:
         """POST and wait for the status line and headers."""
         session = self._require()
-        target = self._urls.get(url) or self._parse(url)
+        target, basic = self._urls.get(url) or self._parse(url)
         try:
-            response = await session.post(target, data=body, headers=headers)
+            response = await session.post(target, data=body, headers=_with(headers, basic))
         except TimeoutError:
             raise UpstreamFailure("timeout", f"no answer from {_origin(url)} in time") from None
         except aiohttp.ClientError as exc:
             raise UpstreamFailure("connect", f"{_origin(url)}: {_describe(exc)}") from None
         return _HttpReply(response)
 
-    def _parse(self, url: str) -> URL:
-        """Parse a URL once; the gateway posts to a handful of fixed endpoints."""
+    def _parse(self, url: str) -> tuple[URL, str | None]:
+        """Parse a URL once (the gateway posts to a handful of fixed endpoints); credentials
+        in it become a Basic ``authorization`` used when the request brings none, since
+        aiohttp refuses a URL with credentials beside an ``authorization`` header."""
         parsed = URL(url)
+        basic = None
+        if parsed.user is not None:
+            pair = f"{parsed.user}:{parsed.password or ''}".encode()
+            basic = "Basic " + base64.b64encode(pair).decode()
+            parsed = parsed.with_user(None)
         if len(self._urls) < 64:
-            self._urls[url] = parsed
-        return parsed
+            self._urls[url] = (parsed, basic)
+        return parsed, basic
 
     async def get(self, url: str, headers: Mapping[str, str]) -> int:
         """GET and discard the body."""
+        target, basic = self._urls.get(url) or self._parse(url)
         try:
-            async with self._require().get(url, headers=headers) as response:
+            async with self._require().get(target, headers=_with(headers, basic)) as response:
                 await response.read()
                 return response.status
         except TimeoutError:
@@ -168,13 +178,20 @@ class HttpUpstream:
         return self._session
 
 
+def _with(headers: Mapping[str, str], basic: str | None) -> Mapping[str, str]:
+    if basic is None or any(k.lower() == "authorization" for k in headers):
+        return headers
+    return {**headers, "authorization": basic}
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    # Client errors may quote the URL, credentials and all.
+    return redact(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__
 
 
 _Piece = bytes | StreamBroken | None
@@ -228,7 +245,7 @@ class AsgiUpstream:
         parts = urlsplit(url)
         app = self.apps.get(parts.netloc)
         if app is None:
-            raise UpstreamFailure("connect", f"nothing serves {parts.netloc}")
+            raise UpstreamFailure("connect", f"nothing serves {_origin(url)}")
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -250,7 +267,7 @@ class AsgiUpstream:
             status, reply_headers = await asyncio.shield(started)
         except Exception as exc:
             task.cancel()
-            raise UpstreamFailure("connect", f"{parts.netloc}: {_describe(exc)}") from None
+            raise UpstreamFailure("connect", f"{_origin(url)}: {_describe(exc)}") from None
         return _AsgiReply(status, reply_headers, queue)
 
 

@@ -246,10 +246,12 @@ def auth_headers(wire: WireName, key: str) -> dict[str, str]:
 
 
 def upstream_headers(wire: WireName, target: LaneTarget, forwarded: RawHeaders) -> dict[str, str]:
-    """Headers for the upstream: the lane's key (the client's only when the lane has none)."""
+    """Headers for the upstream: the lane's key (the client's only when the lane has none and
+    may take it, see ``lanes``)."""
     headers = {"content-type": "application/json", "accept-encoding": "identity"}
+    keep_client_key = target.api_key is None and target.takes_client_key
     for name, value in forwarded:
-        if name in CLIENT_AUTH and target.api_key is not None:
+        if name in CLIENT_AUTH and not keep_client_key:
             continue
         headers[name.decode("latin-1")] = value.decode("latin-1")
     if target.api_key is not None:
