@@ -146,3 +146,27 @@ def test_the_harvested_slices_replay_with_the_builtin_agent_on_the_scripted_mode
             assert result.exit_code == 0, result.stdout + result.stderr
             assert result.stdout.splitlines()[-7:][1] == "success_rate: 1.00"
             assert result.stdout.splitlines()[-2] == "promotion_status: PROMOTE"
+
+
+# A change of this project with a regression test: the shadow step and the live stages' plan.
+OWN_CHANGE = "61da7420fb949a4419a9cee10306137fc607d5fd"
+
+
+@pytest.mark.slow
+def test_this_projects_own_history_harvests_a_checked_task(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    )
+    root = Path(__file__).resolve().parents[2]
+    clone = tmp_path / "agent-evals"
+    git(tmp_path, "clone", "-q", "--no-checkout", str(root), str(clone))
+    git(clone, "reset", "-q", "--soft", OWN_CHANGE)
+    result = run_cli("slice", "harvest", "--repo", str(clone), "--max", "1", "--classify")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == ["kept: 1 (bugfix-small 1)", "skipped: 0"]
+    (task,) = load_slice(tmp_path / "slices" / "bugfix-small").tasks
+    assert task.source_commit == OWN_CHANGE
+    assert task.verify_command[-1] == "tests/analysis/test_planning.py"
+    assert "test_a_shadow_step_leaves_the_live_stages_their_whole_planned_exposure" in (
+        task.instruction
+    )
