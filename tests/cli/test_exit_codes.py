@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from agent_evals.cli.app import cli
 from agent_evals.errors import EXIT_BLOCKED, EXIT_RUNTIME, EXIT_USAGE
+from agent_evals.importers.registry import importer_names
 
 # Commands that serve until stopped, or run agents and drills, are left out of the fuzzing.
 LONG_RUNNING = {"serve", "scripted-model", "replay", "canary drill"}
@@ -163,3 +164,67 @@ def test_a_crash_writes_its_traceback_to_a_file_and_debug_prints_it(project):
     assert "Traceback" in saved.read_text()
     assert loud.exit_code == EXIT_RUNTIME
     assert "Traceback (most recent call last)" in loud.stderr
+
+
+# Files as people and attackers write them, handed to every command that reads one.
+RELEASE = b"release:\n  incumbent: a-1\n  candidate: b-2\n  evalSlices: [x]\n"
+HOSTILE_FILES = st.sampled_from(
+    [
+        b"release: &r {name: *r}\n",
+        b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+        b"[" * 3000 + b"]" * 3000,
+        '{"task_id": "t", "resolved": true}\n'.encode("utf-16"),
+        b'{"task_id": "t", "resolved": true, "input_tokens": 18446744073709551615}\n',
+        b'{"task_id": "t", "resolved": true, "started_at": 1e20}\n',
+        b'[{"task_id": "t", "status": {"a": 1}, "latency_s": Infinity}]',
+        b'{"success_rate": true, "median_tokens": Infinity, "review_comment_avg": 1, '
+        b'"policy_failures": 0}',
+        RELEASE + b"  stages: []\n",
+        RELEASE + b"  liveCanaryShare: true\n",
+        RELEASE + b"agent: {timeoutSeconds: .inf}\n",
+        RELEASE + b"statistics: {seed: -5}\n",
+        b"\xff\xfe\x00",
+        b"\xef\xbb\xbf{}",
+    ]
+)
+FILE_CONTENTS = HOSTILE_FILES | st.binary(max_size=64) | st.text(max_size=64).map(str.encode)
+IMPORT_FORMATS = importer_names()
+
+
+def file_command(draw: st.DrawFn, path: str) -> list[str]:
+    kind = draw(st.sampled_from(["config", "gate", "import", "scorecard-evidence", "status"]))
+    if kind == "config":
+        return ["--config", path, "config", "check"]
+    if kind == "scorecard-evidence":
+        return ["--config", path, "scorecard", "--evidence"]
+    if kind == "status":
+        return ["--config", path, "canary", "status"]
+    if kind == "gate":
+        return ["gate", "--incumbent", path, "--candidate", path]
+    fmt = draw(st.sampled_from(IMPORT_FORMATS))
+    return ["import", fmt, path, "--lane", "candidate", "--release", "r", "--model", "m"]
+
+
+@st.composite
+def file_command_lines(draw: st.DrawFn) -> tuple[list[str], bytes, str]:
+    name = draw(st.sampled_from(["generated.yaml", "generated.json", "generated.jsonl"]))
+    return file_command(draw, name), draw(FILE_CONTENTS), name
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=file_command_lines())
+def test_hostile_files_given_to_commands_get_a_clear_error_never_a_crash(project, case):
+    args, content, name = case
+    (project / name).write_bytes(content)
+
+    result = invoke(project, ["--db", "sqlite:///:memory:", *args])
+
+    assert_no_crash(result, args)
+    assert result.exit_code != EXIT_RUNTIME or "unexpected" not in result.stderr, result.stderr
