@@ -1,7 +1,7 @@
 """Webhook deliveries already counted, kept in the store so replays count once.
 
 A delivery is known by its ``X-GitHub-Delivery`` id and by the digest of its signed body;
-claiming inserts both keys in one transaction, ignoring the ones already there (so two gateway
+claiming inserts both keys in one statement, ignoring the ones already there (so two gateway
 replicas racing for the same delivery cannot both win). The delivery is new only when
 every key was new: a replayed body under a fresh or missing delivery id is still a replay.
 """
@@ -24,10 +24,12 @@ def claim_delivery(engine: Engine, release: str, keys: Sequence[str]) -> bool:
     now = datetime.now(UTC)
     rows = [{"release": release, "key": key, "at": now} for key in dict.fromkeys(keys)]
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(schema.webhook_deliveries).on_conflict_do_nothing()
+    table = schema.webhook_deliveries
+    # RETURNING names the rows really inserted (row counts are not reported by every driver).
+    stmt = dialect.insert(table).values(rows).on_conflict_do_nothing().returning(table.c.key)
     try:
         with engine.begin() as conn:
-            inserted = sum(conn.execute(stmt, [row]).rowcount for row in rows)
+            inserted = len(conn.execute(stmt).all())
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record the webhook delivery: {exc}") from exc
     return inserted == len(rows)
