@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agent_evals.errors import HarnessError
 from agent_evals.harness.agents.environment import child_environment
+from agent_evals.harness.leftovers import PREFIX, claim, release, remove_leftovers
 from agent_evals.tasks import Task, match_any
 from agent_evals.tasks.hashing import IGNORED_NAMES
 
@@ -92,12 +93,17 @@ class Workspaces:
 
     With ``reuse`` (several runs per task) each task's base is prepared once and copied;
     without it every workspace is prepared in place, which is cheaper for a single run.
+    In the system's temporary folder, the folders of replays that were killed are removed
+    first (:mod:`agent_evals.harness.leftovers`).
     """
 
     def __init__(self, root: Path | None = None, *, keep: bool = False, reuse: bool = True) -> None:
         if root is not None:
             root.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix="agent-evals-", dir=root))
+        else:
+            remove_leftovers(Path(tempfile.gettempdir()))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
+        self._held = claim(self.root)
         self.keep = keep
         self.reuse = reuse
         self._templates: dict[str, _Template] = {}
@@ -128,7 +134,7 @@ class Workspaces:
         The operator's dotfiles (a ``~/.profile`` exporting keys, agent logins) stay out of
         the run, and what the agent writes to its home stays out of the diff.
         """
-        return Path(tempfile.mkdtemp(prefix=_safe(label) + "-home-", dir=self.root))
+        return Path(tempfile.mkdtemp(prefix="home-" + _safe(label) + "-", dir=self.root))
 
     def remove_home(self, home: Path) -> None:
         """Delete a run's home unless workspaces are kept."""
@@ -139,6 +145,9 @@ class Workspaces:
         """Delete the templates and the root folder unless workspaces are kept."""
         if not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
+        if self._held >= 0:
+            release(self.root, self._held, keep=self.keep)
+            self._held = -1
 
     def _template(self, task: Task) -> _Template:
         key = task.content_hash + task.id

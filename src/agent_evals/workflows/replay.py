@@ -30,6 +30,7 @@ from agent_evals.store import Store
 from agent_evals.store.reviews import apply_reviews, reviews
 from agent_evals.tasks import Slice, load_config_slice, lock_drift, read_lock
 from agent_evals.types import Lane
+from agent_evals.workflows.interrupts import stopping_on_signals
 
 Warn = Callable[[str], None]
 
@@ -103,7 +104,7 @@ def replay(
     _report_drift(warnings, options.strict, warn)
     baseline_options = _baseline_options(slice_, stored, other, options, note)
     check_lanes(loaded, (other, lane) if baseline_options else (lane,), adapter)
-    with _agent(loaded, options, adapter) as agent:
+    with stopping_on_signals(), _agent(loaded, options, adapter) as agent:
         if baseline_options is not None:
             stored = run_lane(store, loaded, other, slice_, baseline_options, adapter=agent)
         runs = run_lane(store, loaded, lane, slice_, options, adapter=agent)

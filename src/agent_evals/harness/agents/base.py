@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,15 @@ class AgentResult:
     output_tail: str = ""
     infra_error: bool = False
     agent_version: str | None = None
+
+
+def scratch_dir(request: AgentRequest, prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder beside the workspace, for the agent's own files.
+
+    Beside it means in the replay's own folder, so a replay killed before it could clean up
+    leaves nothing elsewhere: the next replay removes that folder whole.
+    """
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=request.workspace.parent)
 
 
 def state_files(adapter: object) -> tuple[str, ...]:

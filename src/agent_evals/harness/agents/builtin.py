@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import tempfile
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
 from agent_evals.harness.agents import builtin_main
-from agent_evals.harness.agents.base import AgentRequest, AgentResult
+from agent_evals.harness.agents.base import AgentRequest, AgentResult, scratch_dir
 from agent_evals.harness.agents.builtin_main import (
     API_KEY_ENV,
     EXIT_FINISHED,
@@ -55,7 +54,7 @@ class BuiltinAgent:
         if request.log_dir is not None:
             request.log_dir.mkdir(parents=True, exist_ok=True)
             return self._run_in(request, request.log_dir)
-        with tempfile.TemporaryDirectory(prefix="agent-evals-builtin-") as folder:
+        with scratch_dir(request, "agent-evals-builtin-") as folder:
             return self._run_in(request, Path(folder))
 
     def _run_in(self, request: AgentRequest, run_dir: Path) -> AgentResult:

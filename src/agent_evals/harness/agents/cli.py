@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import abc
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from agent_evals.config.models import AgentSpec
-from agent_evals.harness.agents.base import AgentRequest, AgentResult
+from agent_evals.harness.agents.base import AgentRequest, AgentResult, scratch_dir
 from agent_evals.harness.agents.failures import InfraSigns, infra_reason
 from agent_evals.harness.agents.process import ProcessOutcome, run_process
 from agent_evals.harness.agents.report import AgentOutputError, AgentReport, agent_result
@@ -151,7 +150,7 @@ def _output_dir(request: AgentRequest) -> Iterator[Path]:
         request.log_dir.mkdir(parents=True, exist_ok=True)
         yield request.log_dir
         return
-    with tempfile.TemporaryDirectory(prefix="agent-evals-") as tmp:
+    with scratch_dir(request, "agent-evals-") as tmp:
         yield Path(tmp)
 
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Mapping, Set
 from dataclasses import replace
 from pathlib import Path
 
-from agent_evals.harness.agents.base import AgentRequest, AgentResult
+from agent_evals.harness.agents.base import AgentRequest, AgentResult, scratch_dir
 from agent_evals.harness.agents.cli import (
     CliAgent,
     endpoint_key,
@@ -104,7 +103,7 @@ class GeminiCliAgent(CliAgent):
         is set) and the turn limit; Gemini CLI ignores settings in a world-writable folder,
         and a temporary directory is private to its owner.
         """
-        with tempfile.TemporaryDirectory(prefix="agent-evals-gemini-") as home:
+        with scratch_dir(request, "agent-evals-gemini-") as home:
             settings_dir = Path(home) / ".gemini"
             settings_dir.mkdir()
             settings = {

@@ -42,7 +42,8 @@ class _Running:
     """The process groups started and not yet ended, so that a stop can end them all."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler stops everything from whatever the main thread was doing.
+        self._lock = threading.RLock()
         self._groups: set[int] = set()
         self._stopping = False
 
