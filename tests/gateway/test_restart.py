@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,15 +16,9 @@ from agent_evals.records import RunRecord
 from agent_evals.scripted_model import create_app, parse_script, serve_app_in_thread
 from agent_evals.store import Store, sqlite_url
 
-from .conftest import ADMIN_TOKEN, ENVIRON, RELEASE, USAGE, release_config
+from .conftest import ENVIRON, INGEST, RELEASE, USAGE, release_config
 
 MESSAGES = [{"role": "user", "content": "hi"}]
-
-
-def ingest_headers() -> dict[str, str]:
-    """The release's ingest token (derived from the admin token), for outcomes and reviews."""
-    token = hmac.new(ADMIN_TOKEN.encode(), f"ingest:{RELEASE}".encode(), hashlib.sha256)
-    return {"authorization": f"Bearer {token.hexdigest()}"}
 
 
 @pytest.fixture
@@ -95,9 +87,9 @@ def test_a_closed_run_keeps_its_outcome_and_reviews_through_a_restart(
         for _ in range(2):
             chat(url, "restart-2")
         outcome = {"task_id": "restart-2", "success": True}
-        assert httpx.post(root + "/api/outcomes", json=outcome, headers=ingest_headers()).is_success
+        assert httpx.post(root + "/api/outcomes", json=outcome, headers=INGEST).is_success
         review = {"task_id": "restart-2", "count": 2}
-        assert httpx.post(root + "/api/reviews", json=review, headers=ingest_headers()).is_success
+        assert httpx.post(root + "/api/reviews", json=review, headers=INGEST).is_success
     with gateway(upstreams, db) as (url, _):
         chat(url, "restart-2")
     closed, reopened = stored(db, "restart-2")
@@ -116,7 +108,7 @@ def test_an_outcome_posted_after_a_restart_closes_the_stored_run_with_all_its_ca
     with gateway(upstreams, db) as (url, _):
         root = url.removesuffix("/v1")
         outcome = {"task_id": "restart-3", "success": False}
-        answer = httpx.post(root + "/api/outcomes", json=outcome, headers=ingest_headers())
+        answer = httpx.post(root + "/api/outcomes", json=outcome, headers=INGEST)
         assert answer.json()["api_calls"] == 2
     (run,) = stored(db, "restart-3")
     assert (run.status, run.api_calls) == ("unresolved", 2)

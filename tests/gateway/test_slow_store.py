@@ -12,8 +12,7 @@ import pytest
 
 from agent_evals.gateway import background
 
-from .conftest import MakeRig, Rig
-from .test_restart import ingest_headers
+from .conftest import INGEST, MakeRig, Rig
 
 FAST = {"flushIntervalSeconds": 0.05, "refreshIntervalSeconds": 0.2}
 
@@ -58,7 +57,7 @@ def test_an_outcome_posted_while_the_store_is_locked_is_answered_and_stored_late
         with store_locked(rig):
             outcome = {"task_id": "slow-1", "success": True}
             answer = httpx.post(
-                rig.root + "/api/outcomes", json=outcome, headers=ingest_headers(), timeout=10
+                rig.root + "/api/outcomes", json=outcome, headers=INGEST, timeout=10
             )
             assert answer.status_code == 200 and answer.json()["status"] == "resolved"
             assert eventually(lambda: ready(rig).status_code == 503)
