@@ -8,7 +8,8 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent_evals.errors import UsageError
+from agent_evals.errors import TaskError, UsageError
+from agent_evals.tasks.loading import load_task
 from agent_evals.validation import (
     MAX_MESSAGE_CHARS,
     explain_validation_error,
@@ -168,3 +169,24 @@ def test_a_long_list_value_is_described_not_repeated() -> None:
         "plan.yaml: fallback.retries: a list of 10,000 items is not allowed: "
         "input should be a valid integer"
     )
+
+
+def test_a_small_task_file_with_nested_aliases_gives_a_short_error(tmp_path) -> None:
+    levels = "".join(
+        f"  {n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abc", "bcd", strict=True)
+    )
+    task = tmp_path / "task-1"
+    task.mkdir()
+    (task / "task.yaml").write_text(
+        "x:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        f"{levels}instruction: *d\nverify: {{command: *d}}\nscope: *d\nrisk: *d\n",
+        encoding="utf-8",
+    )
+    assert len((task / "task.yaml").read_bytes()) < 500
+
+    with pytest.raises(TaskError) as caught:
+        load_task(task)
+
+    message = str(caught.value)
+    assert len(message) <= MAX_MESSAGE_CHARS + 100
+    assert "instruction: a list of 9 items is not allowed" in message

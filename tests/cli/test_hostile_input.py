@@ -181,3 +181,33 @@ def test_success_rate_true_is_not_a_gate_value(run_cli, tmp_path):
     line = clear_error(run_cli("gate", "--incumbent", str(path), "--candidate", str(path)))
 
     assert "success_rate: True is not allowed" in line
+
+
+def test_a_review_count_past_what_the_store_holds_is_a_usage_error(run_cli, config_file, tmp_path):
+    path = jsonl(tmp_path, "t.jsonl", {"task_id": "t1", "resolved": True})
+    assert run_cli("import", "runs", str(path), "--lane", "candidate").exit_code == 0
+    review = ("review", "add", "--task", "t1", "--lane", "candidate")
+
+    huge = run_cli(*review, "--count", str(2**64))
+    fine = run_cli(*review, "--count", "3")
+
+    assert huge.exit_code == 2
+    assert "is not in the range 0<=x<=9007199254740992" in huge.stderr
+    assert fine.exit_code == 0, fine.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--tasks-per-day", "nan"],
+        ["plan", "--tasks-per-day", "inf"],
+        ["import", "runs", "t.jsonl", *TARGET, "--score-threshold", "nan"],
+    ],
+)
+def test_nan_and_infinity_options_are_usage_errors(run_cli, config_file, tmp_path, args):
+    jsonl(tmp_path, "t.jsonl", {"task_id": "t1", "resolved": True})
+
+    result = run_cli(*args)
+
+    assert result.exit_code == 2
+    assert "is not a finite number" in result.stderr

@@ -9,7 +9,12 @@ from pathlib import Path
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import SuggestingChoice, format_option, slice_option
+from agent_evals.cli.options import (
+    FiniteFloatRange,
+    SuggestingChoice,
+    format_option,
+    slice_option,
+)
 from agent_evals.errors import UsageError
 from agent_evals.importers import ImportOptions, ImportRequest, ImportSummary, run_import
 from agent_evals.importers.pipeline import import_target
@@ -48,7 +53,7 @@ _PATH = click.Path(exists=True, path_type=Path)
 )
 @click.option(
     "--score-threshold",
-    type=click.FloatRange(min=0, max=1e12),
+    type=FiniteFloatRange(min=0, max=1e12),
     default=1.0,
     show_default=True,
     help="A score or reward from this value up counts as resolved.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import getpass
+import math
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -17,6 +18,7 @@ import click
 from agent_evals.config import ReleaseConfig
 from agent_evals.errors import UsageError
 from agent_evals.rollout import OptChoice
+from agent_evals.types import MAX_COUNT
 
 ACTOR_ENV = "AGENT_EVALS_ACTOR"
 _LISTED = 25  # known names listed in an error; the rest are counted
@@ -41,6 +43,21 @@ def check_slice(config: ReleaseConfig, name: str, present: Sequence[str] = ()) -
     known = list(dict.fromkeys([*config.release.eval_slices, *config.slices, *present]))
     if name not in known and difflib.get_close_matches(name, known, n=1):
         raise UsageError(did_you_mean("slice", name, known))
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A ``FloatRange`` that also refuses ``nan`` and ``inf`` (click's range lets NaN through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number, or a usage error when it is not finite or out of range."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+COUNT = click.IntRange(min=0, max=MAX_COUNT)
+"""A whole number the store can hold: 0 to ``MAX_COUNT``."""
 
 
 class SuggestingChoice(click.Choice):  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ import json
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import format_option
+from agent_evals.cli.options import FiniteFloatRange, format_option
 from agent_evals.reports.plan_view import plan_document, plan_lines
 from agent_evals.rollout.exposure import release_plan, stored_spread
 
@@ -15,7 +15,7 @@ from agent_evals.rollout.exposure import release_plan, stored_spread
 @click.command("plan")
 @click.option(
     "--tasks-per-day",
-    type=click.FloatRange(min=0.0, min_open=True),
+    type=FiniteFloatRange(min=0.0, min_open=True),
     help="Live tasks a day (both lanes); prints how long each stage takes.",
 )
 @format_option("table", "json", default="table")

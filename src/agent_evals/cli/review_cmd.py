@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import SuggestingChoice, did_you_mean
+from agent_evals.cli.options import COUNT, SuggestingChoice, did_you_mean
 from agent_evals.errors import AgentEvalsError, UsageError
 from agent_evals.store.reviews import ReviewEntry, add_review
 from agent_evals.tasks import config_slice_names, load_config_slice
@@ -22,8 +22,8 @@ def review_group() -> None:
 @review_group.command("add")
 @click.option("--task", "task_id", required=True, help="Task id.")
 @click.option("--lane", type=SuggestingChoice(LANES), required=True)
-@click.option("--count", type=click.IntRange(min=0), required=True, help="Follow-up comments.")
-@click.option("--epoch", type=click.IntRange(min=0), help="Only this epoch (default: all).")
+@click.option("--count", type=COUNT, required=True, help="Follow-up comments.")
+@click.option("--epoch", type=COUNT, help="Only this epoch (default: all).")
 @click.option("--by", "by", help="Who reviewed.")
 @pass_app
 def add_command(
