@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from agent_evals.cli.argv import hoist_global_options
-from agent_evals.cli.context import AppContext
+from agent_evals.cli.context import AppContext, mark_process_start
 from agent_evals.cli.crash import crash_line
 from agent_evals.errors import EXIT_RUNTIME, EXIT_USAGE, AgentEvalsError
 
@@ -72,6 +72,7 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m agent_evals``."""
+    mark_process_start()
     try:
         cli.main(args=argv, prog_name="agent-evals", standalone_mode=True)
     except click.exceptions.Exit as exc:

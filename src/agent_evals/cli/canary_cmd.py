@@ -158,7 +158,12 @@ def promote_command(
     """Approve the next stage by hand."""
     controller = _controller(app)
     decision = promote(
-        controller, actor=actor, reason=reason, expected_stage=expected_stage, force=force
+        controller,
+        actor=actor,
+        reason=reason,
+        expected_stage=expected_stage,
+        force=force,
+        since=app.invoked_at,
     )
     _finish(controller, decision, fmt)
 

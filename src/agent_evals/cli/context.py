@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +14,8 @@ from agent_evals.config import LoadedConfig, load_config, resolve_config_path
 from agent_evals.store import DEFAULT_DB_DIR, DEFAULT_DB_FILE, Store, sqlite_url
 
 DB_ENV = "AGENT_EVALS_DB"
+# When this process started, if it was started to run one command (set by ``main``).
+_process_started: datetime | None = None
 _SQLITE_PREFIX = "sqlite:///"
 _SQLITE_SIDES = ("-wal", "-shm", "-journal")
 
@@ -25,6 +29,13 @@ class AppContext:
     _loaded: LoadedConfig | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _new_paths: tuple[Path, ...] = field(default=(), repr=False)
+    _created: datetime = field(default_factory=lambda: datetime.now(UTC), repr=False)
+
+    @property
+    def invoked_at(self) -> datetime:
+        """When the user asked: the process's start for a command-line run (importing the
+        package takes seconds on a busy machine), else when this invocation began."""
+        return _process_started or self._created
 
     @property
     def config_path(self) -> Path:
@@ -91,6 +102,20 @@ def _missing_paths(url: str) -> tuple[Path, ...]:
     if path.exists():
         return ()
     return (path, *(p for p in path.parents if not p.exists()))
+
+
+def mark_process_start() -> None:
+    """Remember when this process started (Linux ``/proc/self/stat`` field 22, clock ticks
+    after boot); elsewhere, now."""
+    global _process_started
+    now = datetime.now(UTC)
+    try:
+        after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(after_name[19])  # fields after the command name start at field 3
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        age = 0.0
+    _process_started = now - timedelta(seconds=max(age, 0.0))
 
 
 pass_app = click.make_pass_decorator(AppContext)

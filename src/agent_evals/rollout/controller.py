@@ -22,7 +22,7 @@ from agent_evals.rollout.state import (
     read_rollout,
     release_steps,
 )
-from agent_evals.store import AuditEntry, Store
+from agent_evals.store import AuditEntry, NewHookDelivery, Store
 
 RolloutAction = Literal[
     "register",
@@ -136,7 +136,7 @@ class CanaryController:
         the deliveries of the ``hook`` event it fires, in the same transaction."""
         before = {"stage": current.stage, "share": current.share, "version": current.version}
         audit = self._entry(new, action, actor, reasons, {**(evidence or {}), "previous": before})
-        owed = ()
+        owed: tuple[NewHookDelivery, ...] = ()
         if hook is not None:
             event = self.hook_event(hook, new, actor, " + ".join(reasons), **(evidence or {}))
             owed = self.hooks.deliveries(event)

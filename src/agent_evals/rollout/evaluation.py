@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from agent_evals.config.models import Stage
@@ -226,11 +227,19 @@ def promote(
     reason: str = "",
     expected_stage: str | None = None,
     force: bool = False,
+    since: datetime | None = None,
 ) -> RolloutDecision:
-    """Approve the next stage by hand; ``force`` overrides unmet conditions (audited as such)."""
+    """Approve the next stage by hand; ``force`` overrides unmet conditions (audited as such).
+
+    ``since`` is when the caller asked (a command's start): a stage entered after it is not
+    the one the caller meant, so two promotions started together move the release one
+    stage, not two; the one that finds the stage moved gets a ``ConflictError``.
+    """
     state = controller.require_state()
     if expected_stage is not None and state.stage != expected_stage:
         raise ConflictError(_moved_on(state, expected_stage))
+    if since is not None and state.stage_started_at > since:
+        raise ConflictError(_moved_on(state, None))
     _check_promotable(controller, state)
     controller.require_drill(state, next_step(controller, state))
     controller.require_replay(
@@ -266,11 +275,12 @@ def _check_promotable(controller: CanaryController, state: RolloutState) -> None
         )
 
 
-def _moved_on(state: RolloutState, expected: str) -> str:
+def _moved_on(state: RolloutState, expected: str | None) -> str:
     last = state.history[-1] if state.history else None
     by = f" ({last.action} by {last.actor} at {last.at.isoformat()})" if last else ""
+    where = f"not {expected}" if expected else "a stage entered after this promotion was asked"
     return (
-        f"release {state.release!r} is at {state.stage}, not {expected}{by}; "
+        f"release {state.release!r} is at {state.stage}, {where}{by}; "
         "nothing was promoted; check agent-evals canary status"
     )
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from sqlalchemy import Engine, text
 
+from agent_evals.store.pg_copy import fetch_binary
 from agent_evals.store.sqlite_fetch import fetch_rows
 from agent_evals.types import RUN_STATUSES, USAGE_SOURCES, RunSource
 
@@ -88,6 +89,8 @@ def fetch_packed_runs(
     if sqlite_path is not None:
         # Plain sqlite3 tuples, no per-row wrapper objects; large reads use both cores.
         return PackedRuns(known, fetch_rows(sqlite_path, sql, params, PACKED_DTYPE, expected))
+    if engine.dialect.name == "postgresql":
+        return PackedRuns(known, fetch_binary(engine, _portable(sql), params, PACKED_DTYPE))
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

@@ -89,7 +89,8 @@ def compare_and_set_state(
         if conn.execute(statement).rowcount != 1:
             raise ConflictError(
                 f"release {release!r} changed since version {expected_version} "
-                "(another process acted first); check 'agent-evals canary status' and retry"
+                "(another process acted first); nothing was changed; "
+                "check 'agent-evals canary status' and retry"
             )
         if audit is not None:
             insert_audit(conn, audit)

@@ -43,6 +43,7 @@ from agent_evals.store.engine import (
     write,
 )
 from agent_evals.store.outbox import DeliveryResult, HookDelivery, NewHookDelivery
+from agent_evals.store.pg_copy import CopyUpsert
 from agent_evals.store.queries import LaneOverlap, TaskHistoryRow
 from agent_evals.store.release_state import ReleaseState
 from agent_evals.store.runs import RUN_COLUMNS, record_to_row
@@ -125,7 +126,8 @@ class Store:
         JSON columns), the same key replaces the stored run, and ``atomic`` works as in
         ``write_rows``. Columns and constants together must name every run column once.
         """
-        upsert = RunUpsert(self.engine.dialect, columns, constants or {})
+        bulk = CopyUpsert if self.engine.dialect.name == "postgresql" else RunUpsert
+        upsert = bulk(self.engine.dialect, columns, constants or {})
         if atomic:
             # ``rows`` may be a one-pass iterator, so this transaction is never run again.
             try:
@@ -344,6 +346,12 @@ _APPLY_HUMAN_REVIEWS = text(
     " LIMIT 1) WHERE (release, lane, task_id) IN (SELECT release, lane, task_id FROM reviews)"
     f" AND EXISTS (SELECT 1 {_COVERING_REVIEW})"
 )
+
+
+def _write_batch(upsert: RunUpsert, batch: list[tuple[Any, ...]], conn: Connection) -> int:
+    written = upsert.execute(conn, batch, len(batch))
+    _apply_human_reviews(conn)
+    return written
 
 
 def _apply_human_reviews(conn: Connection) -> None:
