@@ -37,11 +37,18 @@ def test_a_folder_that_is_not_a_repository_is_named_with_the_fix(run_cli, tmp_pa
 
 def test_max_stops_after_that_many_tasks_newest_first(run_cli, tmp_path, python_on_path):
     repo = build_history(tmp_path / "calc")
-    result = run_cli("slice", "harvest", "--repo", str(repo), "--max", "1", "--slice", "mine")
+    result = run_cli(
+        "slice", "harvest", "--repo", str(repo), "--max", "1", "--slice", "mine", "--workers", "3"
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1] == "kept: 1 (migration-risky 1)"
     (task,) = load_slice(tmp_path / "slices" / "mine").tasks
     assert task.instruction.startswith("Users get an email column")
+    # Changes checked past the limit leave nothing behind in the snapshot repository.
+    refs = git(
+        tmp_path / "slices" / "mine" / "snapshots.git", "for-each-ref", "--format=%(refname)"
+    )
+    assert refs.split() == [f"refs/harvest/source/{task.id}", f"refs/tasks/{task.id}"]
 
 
 def _shell_repo(repo: Path) -> Path:

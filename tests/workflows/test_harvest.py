@@ -43,7 +43,15 @@ def harvested(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "config" / "model-release.yaml").write_text(CONFIG)
     (tmp_path / "issues.json").write_text(json.dumps(ISSUES))
     result = run_cli(
-        "slice", "harvest", "--repo", str(repo), "--classify", "--issues", "issues.json"
+        "slice",
+        "harvest",
+        "--repo",
+        str(repo),
+        "--classify",
+        "--issues",
+        "issues.json",
+        "--workers",
+        "2",
     )
     assert result.exit_code == 0, result.stderr
     return tmp_path, repo, result

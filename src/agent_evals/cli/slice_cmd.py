@@ -48,6 +48,9 @@ def lock_command(app: AppContext, slice_name: str | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSON object of issue texts by number ({"12": "..."}), for messages that say #12.',
 )
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Checks at once."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary only.")
 @pass_app
 def harvest_command(
@@ -58,6 +61,7 @@ def harvest_command(
     slice_name: str | None,
     classify: bool,
     issues: Path | None,
+    workers: int,
     quiet: bool,
 ) -> None:
     """Turn a repository's changes with tests into replay tasks, each checked by its tests."""
@@ -70,6 +74,7 @@ def harvest_command(
         slice_name=slice_name,
         by_kind=classify,
         issues=read_issues(issues) if issues else {},
+        workers=workers,
     )
 
     def folder(name: str) -> Path:

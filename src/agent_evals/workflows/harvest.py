@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent_evals.config.harvest import HarvestSpec
 from agent_evals.errors import UsageError
-from agent_evals.harness.harvest_check import check_fail_to_pass
+from agent_evals.harness.harvest_check import CheckResult, check_fail_to_pass
 from agent_evals.tasks.harvest import (
     SKIP_REASONS,
     Candidate,
+    Change,
+    Classification,
     HarvestedTask,
     PathKinds,
     SkipReason,
+    Snapshot,
     SnapshotRepo,
     classify,
     screen,
@@ -51,12 +55,16 @@ class HarvestOptions:
     """Sort tasks into the slice of their kind (``--classify``) instead of one slice."""
     issues: Mapping[str, str] = field(default_factory=dict)
     """Issue texts by number, for commit messages that say ``#12``."""
+    workers: int = 1
+    """Changes checked at once."""
 
     def __post_init__(self) -> None:
         if self.by_kind and self.slice_name is not None:
             raise UsageError("--slice and --classify both name the slice; pass one of them")
         if self.max_tasks is not None and self.max_tasks < 1:
             raise UsageError("--max must be at least 1")
+        if self.workers < 1:
+            raise UsageError("--workers must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -103,70 +111,151 @@ def harvest(
     *,
     note: Note | None = None,
 ) -> HarvestSummary:
-    """Harvest ``options.repo`` into the slice folders ``folder(name)`` gives."""
+    """Harvest ``options.repo`` into the slice folders ``folder(name)`` gives.
+
+    Checks run on ``options.workers`` threads (each waits on its test processes); changes
+    are settled in history order, so ``--max`` keeps the newest tasks whatever finishes first.
+    """
     started = time.monotonic()
-    repo = options.repo.resolve()
-    kinds = PathKinds(spec.test_paths, spec.test_paths) if spec.test_paths else PathKinds()
-    kept: list[HarvestedTask] = []
-    skipped: Counter[SkipReason] = Counter()
-    changes = 0
-    for change in walk_history(repo, since=options.since):
-        if options.max_tasks is not None and len(kept) >= options.max_tasks:
-            break
-        changes += 1
-        screened = screen(change, kinds, max_files=spec.max_files, max_lines=spec.max_lines)
-        result = (
-            screened
-            if isinstance(screened, str)
-            else _harvest_one(screened, options, spec, folder, repo)
+    run = _Run(options, spec, folder, note)
+    with ThreadPoolExecutor(max_workers=options.workers) as pool:
+        for change in walk_history(run.repo, since=options.since):
+            if run.full:
+                break
+            run.start(change, pool)
+            while run.queue and (len(run.queue) > options.workers or run.queue[0].check is None):
+                run.settle(run.queue.popleft())
+        while run.queue:
+            item = run.queue.popleft()
+            if run.full:
+                run.abandon(item)
+            else:
+                run.settle(item)
+    return HarvestSummary(
+        tuple(run.kept), dict(run.skipped), run.changes, time.monotonic() - started
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A candidate with its command, kind, snapshot and the folder its task goes to."""
+
+    candidate: Candidate
+    command: tuple[str, ...]
+    kind: Classification
+    slice_dir: Path
+    ident: str
+    snapshots: SnapshotRepo
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True)
+class _Queued:
+    change: Change
+    prepared: _Prepared | SkipReason
+    check: Future[CheckResult] | None = None
+
+
+class _Run:
+    """One harvest's state: its queue of changes in history order, and the tallies."""
+
+    def __init__(
+        self,
+        options: HarvestOptions,
+        spec: HarvestSpec,
+        folder: Callable[[str], Path],
+        note: Note | None,
+    ) -> None:
+        self.options, self.spec, self.folder, self.note = options, spec, folder, note
+        self.repo = options.repo.resolve()
+        tests = spec.test_paths
+        self.kinds = PathKinds(tests, tests) if tests else PathKinds()
+        self.queue: deque[_Queued] = deque()
+        self.kept: list[HarvestedTask] = []
+        self.skipped: Counter[SkipReason] = Counter()
+        self.changes = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether ``--max`` tasks are kept."""
+        limit = self.options.max_tasks
+        return limit is not None and len(self.kept) >= limit
+
+    def start(self, change: Change, pool: ThreadPoolExecutor) -> None:
+        """Screen and prepare a change; its check starts on the pool."""
+        self.changes += 1
+        spec = self.spec
+        screened = screen(change, self.kinds, max_files=spec.max_files, max_lines=spec.max_lines)
+        prepared = screened if isinstance(screened, str) else self._prepare(screened)
+        if isinstance(prepared, str):
+            self.queue.append(_Queued(change, prepared))
+            return
+        snapshot, timeout = prepared.snapshot, spec.verify_timeout_seconds
+        check = pool.submit(
+            check_fail_to_pass,
+            snapshot.repo,
+            snapshot.start,
+            snapshot.source,
+            prepared.command,
+            timeout_s=timeout,
         )
+        self.queue.append(_Queued(change, prepared, check))
+
+    def settle(self, item: _Queued) -> None:
+        """Count a skipped change, or write the task of one whose check passed."""
+        result = item.prepared
+        if not isinstance(result, str) and item.check is not None:
+            result = self._finish(result, item.check.result())
         if isinstance(result, str):
-            skipped[result] += 1
+            self.skipped[result] += 1
         else:
-            kept.append(result)
-        if note is not None:
-            note(f"{change.commit[:8]} {_said(result)}: {change.subject[:72]}")
-    return HarvestSummary(tuple(kept), dict(skipped), changes, time.monotonic() - started)
+            self.kept.append(result)
+        if self.note is not None:
+            self.note(f"{item.change.commit[:8]} {_said(result)}: {item.change.subject[:72]}")
 
+    def abandon(self, item: _Queued) -> None:
+        """A change read past ``--max``: its check is not waited for, its commits dropped."""
+        self.changes -= 1
+        if item.check is not None and not isinstance(item.prepared, str):
+            item.check.cancel()
+            wait([item.check])
+            item.prepared.snapshots.drop(item.prepared.ident)
 
-def _harvest_one(
-    candidate: Candidate,
-    options: HarvestOptions,
-    spec: HarvestSpec,
-    folder: Callable[[str], Path],
-    repo: Path,
-) -> HarvestedTask | SkipReason:
-    change = candidate.change
-    command = verify_command(repo, change.commit, candidate.runnable, spec.verify)
-    if command is None:
-        return "no test command"
-    kind = classify(candidate, spec.classify)
-    name = kind.kind if options.by_kind else options.slice_name or DEFAULT_SLICE
-    slice_dir = folder(name)
-    ident = task_id(candidate)
-    snapshots = SnapshotRepo(slice_dir)
-    snapshot = snapshots.add(repo, change.commit, change.parents[0], candidate.test_paths, ident)
-    timeout = spec.verify_timeout_seconds
-    check = check_fail_to_pass(
-        snapshots.path, snapshot.start, snapshot.source, command, timeout_s=timeout
-    )
-    if check.verdict != "ok":
-        snapshots.drop(ident)
-        return check.verdict
-    diff = git_text(repo, "show", "--format=", change.commit, "--", *candidate.test_paths)
-    instruction = instruction_text(
-        candidate, test_names(diff), linked_issues(change.message, options.issues)
-    )
-    return write_task(
-        slice_dir / ident,
-        candidate,
-        snapshot,
-        command,
-        kind,
-        instruction=instruction,
-        timeout_s=spec.verify_timeout_seconds,
-        origin=repo,
-    )
+    def _prepare(self, candidate: Candidate) -> _Prepared | SkipReason:
+        change = candidate.change
+        command = verify_command(self.repo, change.commit, candidate.runnable, self.spec.verify)
+        if command is None:
+            return "no test command"
+        kind = classify(candidate, self.spec.classify)
+        options = self.options
+        slice_dir = self.folder(
+            kind.kind if options.by_kind else options.slice_name or DEFAULT_SLICE
+        )
+        ident = task_id(candidate)
+        snapshots = SnapshotRepo(slice_dir)
+        snapshot = snapshots.add(
+            self.repo, change.commit, change.parents[0], candidate.test_paths, ident
+        )
+        return _Prepared(candidate, command, kind, slice_dir, ident, snapshots, snapshot)
+
+    def _finish(self, prepared: _Prepared, check: CheckResult) -> HarvestedTask | SkipReason:
+        if check.verdict != "ok":
+            prepared.snapshots.drop(prepared.ident)
+            return check.verdict
+        candidate = prepared.candidate
+        change = candidate.change
+        diff = git_text(self.repo, "show", "--format=", change.commit, "--", *candidate.test_paths)
+        issues = linked_issues(change.message, self.options.issues)
+        return write_task(
+            prepared.slice_dir / prepared.ident,
+            candidate,
+            prepared.snapshot,
+            prepared.command,
+            prepared.kind,
+            instruction=instruction_text(candidate, test_names(diff), issues),
+            timeout_s=self.spec.verify_timeout_seconds,
+            origin=self.repo,
+        )
 
 
 def _said(result: HarvestedTask | SkipReason) -> str:
