@@ -72,30 +72,30 @@ class BoundedLoader(yaml.SafeLoader):
         self._bounded_open: list[str] = []
         self._bounded_sizes: dict[int, int] = {}
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         """Compose one node, refusing cycles, depth and expansion past the limits."""
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent) and event.anchor in self._bounded_open:
-            raise YamlLimitError(
-                None,
-                None,
+            problem = (
                 f"alias *{event.anchor} is inside the value it names (a recursive alias); "
-                "write the value out instead",
-                event.start_mark,
+                "write the value out instead"
             )
-        anchor = event.anchor if isinstance(event, yaml.CollectionStartEvent) else None
-        if isinstance(event, yaml.CollectionStartEvent):
+            raise YamlLimitError(None, None, problem, mark)
+        collection = isinstance(event, yaml.CollectionStartEvent)
+        if collection:
             if len(self._bounded_open) >= self.MAX_DEPTH:
                 raise YamlLimitError(
-                    None, None, f"nested deeper than {self.MAX_DEPTH} levels", event.start_mark
+                    None, None, f"nested deeper than {self.MAX_DEPTH} levels", mark
                 )
-            self._bounded_open.append(anchor or "")
+            self._bounded_open.append(event.anchor or "")
         try:
-            node = super().compose_node(parent, index)  # type: ignore[misc]
+            node = super().compose_node(parent, index)
         finally:
-            if isinstance(event, yaml.CollectionStartEvent):
+            if collection:
                 self._bounded_open.pop()
-        self._weigh(node)
+        if node is not None:
+            self._weigh(node)
         return node
 
     def _weigh(self, node: yaml.Node) -> None:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, NamedTuple, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn, TextIO
 
 import orjson
 
@@ -62,7 +62,7 @@ def iter_records(path: Path) -> Iterator[SourceRecord]:
             raise ImportFormatError(_not_text(path, handle.encoding, exc)) from None
 
 
-def open_text(path: Path) -> IO[str]:
+def open_text(path: Path) -> TextIO:
     """A file opened for reading text in its encoding (``text_encoding``), or a usage error."""
     try:
         with path.open("rb") as raw:
