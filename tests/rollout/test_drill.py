@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.errors import UsageError
-from agent_evals.rollout import CanaryController, open_router, run_drill
+from agent_evals.rollout import (
+    CanaryController,
+    FakeClock,
+    open_router,
+    recover_drill,
+    run_drill,
+)
+from agent_evals.rollout import drill as drill_module
 from agent_evals.store import Store
 
 WRITE_ENV = "import os, sys; open(sys.argv[1], 'w').write(os.environ['AGENT_EVALS_DRILL'])"
@@ -77,3 +85,52 @@ def test_a_failing_hook_fails_the_drill_and_live_share_stays_refused(
     assert controller.require_state().stage == "ready"
     with pytest.raises(UsageError, match="no fire drill has passed"):
         controller.start(actor="alice")
+
+
+def kill_drill(controller: CanaryController, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drill that dies after its breach, as under SIGKILL: nothing puts the state back."""
+    with monkeypatch.context() as patched:
+        patched.setattr(drill_module, "_restore", lambda *args, **kwargs: None)
+        run_drill(controller, actor="sre")
+
+
+def test_a_killed_drill_is_put_back_by_the_next_drill(
+    make_config: Callable[..., ReleaseConfig],
+    started: Callable[[ReleaseConfig], CanaryController],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    controller = started(make_config({"stages": [{"share": 1.0}]}))
+    before = controller.require_state()
+    kill_drill(controller, monkeypatch)
+    assert controller.require_state().stage == "rolled-back"
+    assert run_drill(controller, actor="sre").passed
+    after = controller.require_state()
+    assert (after.stage, after.share, after.phase) == (before.stage, before.share, before.phase)
+
+
+def test_recovering_a_killed_drill_restores_the_state_and_keeps_the_earlier_drill_record(
+    store: Store,
+    clock: FakeClock,
+    make_config: Callable[..., ReleaseConfig],
+    started: Callable[[ReleaseConfig], CanaryController],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    controller = started(make_config({"stages": [{"share": 1.0}]}))
+    before = controller.require_state()
+    kill_drill(controller, monkeypatch)
+    # a gateway leaves a fresh breach alone (the drill may still be running) ...
+    assert recover_drill(controller, actor="gateway", older_than=timedelta(minutes=5)) is None
+    clock.advance(minutes=6)
+    # ... and restores one that outlived any drill
+    restored = recover_drill(controller, actor="gateway", older_than=timedelta(minutes=5))
+    assert restored is not None
+    assert (restored.stage, restored.share, restored.frozen) == (
+        before.stage,
+        before.share,
+        before.frozen,
+    )
+    assert restored.drill == before.drill and restored.drill_passed
+    assert recover_drill(controller, actor="oncall") is None
+    assert store.audit("inc..cand")[-1].reasons == (
+        "fire drill interrupted; state restored to stage-1 share 1",
+    )

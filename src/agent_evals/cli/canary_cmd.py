@@ -29,6 +29,7 @@ from agent_evals.rollout import (
     evaluate,
     explain_task,
     promote,
+    recover_drill,
     rollout_status,
     run_drill,
 )
@@ -185,11 +186,24 @@ def trust_command(
 
 
 @canary_group.command("drill")
+@click.option(
+    "--recover",
+    is_flag=True,
+    help="Only put back the state a killed drill left rolled back (a drill does it first too).",
+)
 @actor_option()
 @format_option("table", "json", default="table")
 @pass_app
-def drill_command(app: AppContext, actor: str, fmt: str) -> None:
+def drill_command(app: AppContext, recover: bool, actor: str, fmt: str) -> None:
     """Force a synthetic breach, check the fallback and hooks, restore; exit 1 if it failed."""
+    if recover:
+        restored = recover_drill(_controller(app), actor=actor)
+        click.echo(
+            "no interrupted drill to recover"
+            if restored is None
+            else f"state restored to {restored.stage} share {restored.share:g}"
+        )
+        return
     record = run_drill(_controller(app), actor=actor)
     echo_view(drill_view(record), fmt)
     if not record.passed:

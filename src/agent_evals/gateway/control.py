@@ -25,6 +25,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from agent_evals.rollout import (
 )
 from agent_evals.rollout.breaker import ErrorRateBreaker
 from agent_evals.rollout.drift import RECONFIGURE_HINT, config_drift
+from agent_evals.rollout.drill import recover_drill
 from agent_evals.rollout.plan import live_health
 from agent_evals.types import Lane
 
@@ -51,6 +53,8 @@ log = logging.getLogger("agent_evals.gateway")
 ACTOR = "gateway"
 HEALTH_EVERY = 12
 STOP_WAIT_S = 5.0
+# A drill's breach this old is a drill that died: a running drill restores within seconds.
+DRILL_STALE = timedelta(minutes=5)
 # How long the request that trips the breaker waits for the rollback to be stored.
 TRIP_WAIT_S = 1.0
 
@@ -114,8 +118,23 @@ class ReleaseLink:
         return self.router.plan
 
     async def start(self) -> None:
-        """Load the stored state and health."""
+        """Load the stored state and health (putting back a state a killed drill left)."""
+        await self.recover_drill()
         await self.refresh()
+
+    async def recover_drill(self) -> None:
+        """Restore the state a fire drill left rolled back when it died (``rollout.drill``)."""
+        try:
+            restored = await self.io.run(
+                recover_drill, self.controller, actor=ACTOR, older_than=DRILL_STALE
+            )
+        except AgentEvalsError as exc:  # another process restored or changed it first
+            log.info("interrupted drill not recovered here: %s", exc)
+            return
+        if restored is not None:
+            log.warning(
+                "an interrupted fire drill left the release rolled back; %s", restored.stage
+            )
 
     async def refresh(self, *, health: bool = True) -> None:
         """Reload the plan from the store: the state, and the live health unless told not to."""
@@ -141,6 +160,8 @@ class ReleaseLink:
             tick += 1
             if self.watch is not None and self.watch.changed():
                 await self.reload()
+            if tick % HEALTH_EVERY == 0:
+                await self.recover_drill()
             await self.refresh(health=tick % HEALTH_EVERY == 0)
 
     async def reload(self) -> RolloutDecision | None:

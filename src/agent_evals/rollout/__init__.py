@@ -5,7 +5,7 @@ from agent_evals.rollout.budget import BudgetReport, LaneSpend, budget_report
 from agent_evals.rollout.checklist import CheckItem, Checklist, release_checklist
 from agent_evals.rollout.clock import SYSTEM_CLOCK, Clock, FakeClock, SystemClock
 from agent_evals.rollout.controller import CanaryController, RolloutAction, RolloutDecision
-from agent_evals.rollout.drill import run_drill
+from agent_evals.rollout.drill import recover_drill, run_drill
 from agent_evals.rollout.evaluation import StageReview, evaluate, promote, review_stage
 from agent_evals.rollout.health import Health, LiveWindow, assess_health, live_window
 from agent_evals.rollout.hooks import HookDispatch, HookEvent, HookOutcome, HookRunner
@@ -75,6 +75,7 @@ __all__ = [
     "open_router",
     "promote",
     "read_rollout",
+    "recover_drill",
     "release_checklist",
     "release_steps",
     "review_stage",

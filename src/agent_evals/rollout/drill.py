@@ -1,8 +1,16 @@
-"""The fire drill: exercise the fallback path end to end before any live share is allowed."""
+"""The fire drill: exercise the fallback path end to end before any live share is allowed.
+
+A drill rolls the stored state back for a moment. The state it found is recorded first, in
+the audit entry of the breach, so a drill killed half way (the state left rolled back by
+the drill) is put back as it was by ``recover_drill``: the next ``canary drill`` does it
+before drilling, ``canary drill --recover`` does only that, and a gateway does it when it
+starts. The interrupted drill proves nothing, so the release keeps its earlier drill record.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from agent_evals.analysis.results import GateDecision, LaneMetrics
 from agent_evals.rollout.controller import CanaryController
@@ -11,8 +19,10 @@ from agent_evals.rollout.hooks import HookEvent, HookEventName
 from agent_evals.rollout.plan import build_plan, open_router
 from agent_evals.rollout.router import Router
 from agent_evals.rollout.state import DrillCheck, DrillRecord, RolloutState
+from agent_evals.store.release_state import ReleaseState
 
 DRILL_REASON = "fire drill: synthetic policy breach"
+_RESTORE_KEY = "restore"
 _SAMPLE = 2000
 _FALLBACK_EVENTS: tuple[HookEventName, ...] = ("rollback", "alert")
 
@@ -23,12 +33,20 @@ def run_drill(controller: CanaryController, *, actor: str) -> DrillRecord:
     The breach is real for a moment: the stored state is rolled back (share 0) while the
     checks run, and put back as it was afterwards, with the drill's result attached.
     """
+    recover_drill(controller, actor=actor)
     original = controller.register(actor=actor)
     breach = original.rolled_back(
         at=controller.clock.now(), actor=actor, reason=DRILL_REASON, action="drill"
     )
+    saved = {
+        _RESTORE_KEY: {
+            "share": original.share,
+            "frozen": original.frozen,
+            "data": original.to_data(),
+        }
+    }
     breached = controller.commit(
-        original, breach, action="drill", actor=actor, reasons=(DRILL_REASON,)
+        original, breach, action="drill", actor=actor, reasons=(DRILL_REASON,), evidence=saved
     )
     checks: list[DrillCheck] = []
     try:
@@ -60,6 +78,50 @@ def _restore(
     controller.commit(
         breached, restored, action="drill", actor=actor, reasons=(reason,), evidence=evidence
     )
+
+
+def drill_interrupted(state: RolloutState) -> bool:
+    """Whether the state is a drill's breach that was never restored (the drill died)."""
+    if not state.history:
+        return False
+    last = state.history[-1]
+    return last.action == "drill" and last.reason == DRILL_REASON
+
+
+def recover_drill(
+    controller: CanaryController, *, actor: str, older_than: timedelta | None = None
+) -> RolloutState | None:
+    """Put back the state an interrupted drill found; ``None`` when no drill was interrupted
+    (or, with ``older_than``, when the breach is recent enough that the drill may be running)."""
+    state = controller.state()
+    if state is None or not drill_interrupted(state):
+        return None
+    if older_than is not None and controller.clock.now() - state.history[-1].at < older_than:
+        return None
+    saved = next(
+        (
+            e.evidence[_RESTORE_KEY]
+            for e in reversed(controller.store.audit(controller.release))
+            if e.action == "drill" and _RESTORE_KEY in e.evidence
+        ),
+        None,
+    )
+    if saved is None:
+        return None  # a breach from before drills recorded what they found: nothing to restore
+    stored = ReleaseState(
+        controller.release,
+        state.stage,
+        float(saved["share"]),
+        bool(saved["frozen"]),
+        dict(saved["data"]),
+        state.version,
+        controller.clock.now(),
+    )
+    original = RolloutState.from_stored(stored)
+    reason = f"fire drill interrupted; state restored to {original.stage} share {original.share:g}"
+    before = replace(original, version=state.version, history=state.history)
+    restored = before.moved(at=controller.clock.now(), action="drill", actor=actor, reason=reason)
+    return controller.commit(state, restored, action="drill", actor=actor, reasons=(reason,))
 
 
 def _sample_lanes(router: Router) -> tuple[int, set[str]]:
