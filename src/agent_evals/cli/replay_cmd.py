@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext, redirect_stdout
 from typing import cast
 
 import click
 
 from agent_evals.cli.context import AppContext, pass_app
+from agent_evals.cli.executor_options import executor_from, executor_options
 from agent_evals.cli.options import SuggestingChoice, check_slice, format_option, slice_option
 from agent_evals.cli.output import console, exit_for
-from agent_evals.harness.runner import DEFAULT_WORKERS
+from agent_evals.errors import UsageError
+from agent_evals.harness.executors import DEFAULT_WORKERS
 from agent_evals.reports import (
     decision_document,
     dumps,
@@ -47,9 +50,8 @@ def _note(message: str) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=DEFAULT_WORKERS,
-    show_default=True,
-    help="Runs at the same time.",
+    help=f"Runs at the same time [default: {DEFAULT_WORKERS}; with --executor ray, as many "
+    "as the cluster's free resources allow].",
 )
 @click.option("--resume", is_flag=True, help="Skip runs already stored for the same versions.")
 @click.option("--keep", is_flag=True, help="Keep the workspaces for inspection.")
@@ -67,6 +69,7 @@ def _note(message: str) -> None:
     is_flag=True,
     help="Send the agent's model calls through an in-process gateway; tokens become metered.",
 )
+@executor_options
 @format_option(
     "table",
     "json",
@@ -79,7 +82,7 @@ def replay_command(
     lane: str,
     slice_name: str,
     epochs: int,
-    workers: int,
+    workers: int | None,
     resume: bool,
     keep: bool,
     strict: bool,
@@ -87,14 +90,24 @@ def replay_command(
     no_baseline: bool,
     evidence: bool,
     through_gateway: bool,
+    executor: str,
+    ray_address: str | None,
+    ray_num_cpus: float,
+    ray_resources: tuple[tuple[str, float], ...],
+    ray_max_retries: int,
     fmt: str,
 ) -> None:
     """Replay a lane on a slice; exit 0 PROMOTE, 1 BLOCKED, 3 INCONCLUSIVE."""
     loaded = app.loaded()
     check_slice(loaded.config, slice_name)
+    if through_gateway and executor == "ray":
+        raise UsageError(
+            "--through-gateway meters calls in this process and cannot see Ray workers; run "
+            "'agent-evals serve' and point the models' baseUrl at it instead"
+        )
     options = ReplayOptions(
         epochs=epochs,
-        workers=workers,
+        workers=workers or DEFAULT_WORKERS,
         resume=resume,
         keep=keep,
         strict=strict,
@@ -102,10 +115,15 @@ def replay_command(
         no_baseline=no_baseline,
         evidence=True if evidence else None,
         through_gateway=through_gateway,
+        executor=executor_from(
+            executor, workers, ray_address, ray_num_cpus, ray_resources, ray_max_retries
+        ),
     )
-    outcome = replay(
-        app.store(), loaded, cast(Lane, lane), slice_name, options, warn=_warn, note=_note
-    )
+    # Ray's driver prints a lost worker's notice to stdout, which is this command's report.
+    with redirect_stdout(sys.stderr) if executor == "ray" else nullcontext():
+        outcome = replay(
+            app.store(), loaded, cast(Lane, lane), slice_name, options, warn=_warn, note=_note
+        )
     details = None
     if failing_gates(outcome.scorecard):
         runs = [*outcome.runs, *outcome.baseline]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -25,7 +25,7 @@ class Job:
 class Executor(Protocol):
     """Carries out a lane's attempts: in this process (the local pool) or on a cluster (Ray)."""
 
-    def run(self, attempts: Attempts, jobs: Sequence[Job]) -> Iterator[RunRecord]:
+    def run(self, attempts: Attempts, jobs: Sequence[Job]) -> Generator[RunRecord, None, None]:
         """Each job's run as it finishes, one record per job, never raising for a lost attempt.
 
         Closing the iterator early (an interrupt) drops the jobs not yet finished.

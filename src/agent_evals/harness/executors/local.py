@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -22,7 +22,7 @@ class LocalExecutor:
 
     workers: int = DEFAULT_WORKERS
 
-    def run(self, attempts: Attempts, jobs: Sequence[Job]) -> Iterator[RunRecord]:
+    def run(self, attempts: Attempts, jobs: Sequence[Job]) -> Generator[RunRecord, None, None]:
         """Each job's run as it finishes."""
         pool = ThreadPoolExecutor(max_workers=max(1, self.workers))
         try:

@@ -16,8 +16,9 @@ folder's path.
 from __future__ import annotations
 
 import os
+import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from agent_evals.harness.workspace import Workspaces
 from agent_evals.records import RunRecord
 
 INSTALL_HINT = "pip install 'agent-evals[ray]'"
+KV_NAMESPACE = "agent-evals"
 
 
 def ray_module() -> ModuleType:
@@ -71,11 +73,11 @@ class RayExecutor:
         if self.max_in_flight is not None and self.max_in_flight < 1:
             raise UsageError(f"--workers must be at least 1, not {self.max_in_flight}")
 
-    def run(self, attempts: Attempts, jobs: Sequence[Job]) -> Iterator[RunRecord]:
+    def run(self, attempts: Attempts, jobs: Sequence[Job]) -> Generator[RunRecord, None, None]:
         """Each job's run as it arrives from the cluster; a lost attempt is an ``infra_error``."""
         ray = ray_module()
         _connect(ray, self.address)
-        placements = ray.remote(num_cpus=0)(_Placements).remote()
+        placements = _Placements(uuid.uuid4().hex)
         task = ray.remote(_attempt).options(
             num_cpus=self.num_cpus,
             resources=dict(self.resources),
@@ -83,13 +85,14 @@ class RayExecutor:
             retry_exceptions=False,  # an attempt's own failures are retried by the harness
         )
         spaces = _Spaces(attempts.workspaces.root, attempts.workspaces.keep)
+        setup = ray.put(attempts.setup)  # sent to the object store once, not with every attempt
         queue = deque(enumerate(jobs))
         pending: dict[Any, tuple[int, Job, datetime]] = {}
         try:
             while queue or pending:
                 while queue and (self.max_in_flight is None or len(pending) < self.max_in_flight):
                     key, job = queue.popleft()
-                    ref = task.remote(attempts.setup, job, spaces, placements, key)
+                    ref = task.remote(setup, job, spaces, placements, key)
                     pending[ref] = (key, job, datetime.now(UTC))
                 [ready], _ = ray.wait(list(pending), num_returns=1)
                 key, job, started = pending.pop(ready)
@@ -97,13 +100,13 @@ class RayExecutor:
         finally:
             for ref in pending:
                 ray.cancel(ref)
-            ray.kill(placements)
+            placements.forget()
 
     def _outcome(
         self,
         ray: ModuleType,
         ref: Any,
-        placements: Any,
+        placements: _Placements,
         setup: LaneSetup,
         job: Job,
         key: int,
@@ -113,7 +116,7 @@ class RayExecutor:
             record: RunRecord = ray.get(ref)
             return record
         except ray.exceptions.RayError as exc:
-            where = ray.get(placements.where.remote(key)) or "a worker that never reported"
+            where = placements.where(key) or "a worker that never reported"
             detail = (
                 f"Ray worker lost: {where} stopped during this attempt; "
                 f"{1 + self.max_retries} tries (--ray-max-retries {self.max_retries}): "
@@ -143,28 +146,46 @@ class _Spaces:
     keep: bool
 
 
+@dataclass(frozen=True)
 class _Placements:
-    """A Ray actor remembering where each attempt last started, to name a worker that is lost."""
+    """Where each attempt of one run last started, to name a worker that is lost.
 
-    def __init__(self) -> None:
-        self._where: dict[int, str] = {}
+    Kept in the key-value store of Ray's control service (the store Ray's own libraries use
+    for such small records): it outlives the worker, and writing to it costs neither a
+    process nor the CPU a task blocked on another task would hand back to the scheduler.
+    """
+
+    run: str
 
     def started(self, key: int, where: str) -> None:
         """Attempt ``key`` has started on the worker ``where``."""
-        self._where[key] = where
+        from ray.experimental.internal_kv import _internal_kv_put
+
+        _internal_kv_put(f"{self.run}/{key}", where, namespace=KV_NAMESPACE)
 
     def where(self, key: int) -> str | None:
         """The worker attempt ``key`` last started on."""
-        return self._where.get(key)
+        from ray.experimental.internal_kv import _internal_kv_get
+
+        found = _internal_kv_get(f"{self.run}/{key}", namespace=KV_NAMESPACE)
+        return found.decode() if found else None
+
+    def forget(self) -> None:
+        """Drop this run's records."""
+        from ray.experimental.internal_kv import _internal_kv_del
+
+        _internal_kv_del(f"{self.run}/", del_by_prefix=True, namespace=KV_NAMESPACE)
 
 
-def _attempt(setup: LaneSetup, job: Job, spaces: _Spaces, placements: Any, key: int) -> RunRecord:
+def _attempt(
+    setup: LaneSetup, job: Job, spaces: _Spaces, placements: _Placements, key: int
+) -> RunRecord:
     """One attempt on a Ray worker, in a workspace made on the worker's machine."""
     ray = ray_module()
     node = ray.get_runtime_context().get_node_id()
     where = f"worker pid {os.getpid()} on node {ray.util.get_node_ip_address()} ({node[:12]})"
     # Recorded before the attempt starts: once the worker is gone, nothing else can say where.
-    ray.get(placements.started.remote(key, where))
+    placements.started(key, where)
     workspaces = Workspaces(spaces.root, keep=spaces.keep, reuse=False)
     try:
         return run_with_retries(Attempts(setup, workspaces), job)
