@@ -123,7 +123,7 @@ def harvest(
             if run.full:
                 break
             run.start(change, pool)
-            while run.queue and (len(run.queue) > options.workers or run.queue[0].check is None):
+            while run.queue and (len(run.queue) > options.workers or run.queue[0].skip):
                 run.settle(run.queue.popleft())
         while run.queue:
             item = run.queue.popleft()
@@ -151,9 +151,11 @@ class _Prepared:
 
 @dataclass(frozen=True)
 class _Queued:
+    """A change read: skipped at once, or prepared with its check running."""
+
     change: Change
-    prepared: _Prepared | SkipReason
-    check: Future[CheckResult] | None = None
+    skip: SkipReason | None = None
+    pending: tuple[_Prepared, Future[CheckResult]] | None = None
 
 
 class _Run:
@@ -188,7 +190,7 @@ class _Run:
         screened = screen(change, self.kinds, max_files=spec.max_files, max_lines=spec.max_lines)
         prepared = screened if isinstance(screened, str) else self._prepare(screened)
         if isinstance(prepared, str):
-            self.queue.append(_Queued(change, prepared))
+            self.queue.append(_Queued(change, skip=prepared))
             return
         snapshot, timeout = prepared.snapshot, spec.verify_timeout_seconds
         check = pool.submit(
@@ -199,13 +201,16 @@ class _Run:
             prepared.command,
             timeout_s=timeout,
         )
-        self.queue.append(_Queued(change, prepared, check))
+        self.queue.append(_Queued(change, pending=(prepared, check)))
 
     def settle(self, item: _Queued) -> None:
         """Count a skipped change, or write the task of one whose check passed."""
-        result = item.prepared
-        if not isinstance(result, str) and item.check is not None:
-            result = self._finish(result, item.check.result())
+        result: HarvestedTask | SkipReason
+        if item.pending is not None:
+            prepared, check = item.pending
+            result = self._finish(prepared, check.result())
+        else:
+            result = item.skip or "no tests"
         if isinstance(result, str):
             self.skipped[result] += 1
         else:
@@ -216,10 +221,11 @@ class _Run:
     def abandon(self, item: _Queued) -> None:
         """A change read past ``--max``: its check is not waited for, its commits dropped."""
         self.changes -= 1
-        if item.check is not None and not isinstance(item.prepared, str):
-            item.check.cancel()
-            wait([item.check])
-            item.prepared.snapshots.drop(item.prepared.ident)
+        if item.pending is not None:
+            prepared, check = item.pending
+            check.cancel()
+            wait([check])
+            prepared.snapshots.drop(prepared.ident)
 
     def _prepare(self, candidate: Candidate) -> _Prepared | SkipReason:
         change = candidate.change
