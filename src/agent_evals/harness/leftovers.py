@@ -20,10 +20,18 @@ PREFIX = "agent-evals-"
 
 
 def claim(root: Path) -> int:
-    """Lock ``root`` for this process and mark it; returns the descriptor holding the lock."""
+    """Lock ``root`` for this process and mark it; returns the descriptor holding the lock.
+
+    On a filesystem without locks it returns -1 and leaves ``root`` unmarked: never taken for
+    a leftover, and never removed by another replay.
+    """
     # The descriptor is not inherited (PEP 446): the lock ends with this process alone.
     held = os.open(root, os.O_RDONLY)
-    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+    except OSError:
+        os.close(held)
+        return -1
     # Marked only once locked, so another replay never sees a marked folder that is unheld.
     (root / MARKER).touch()
     return held
@@ -31,6 +39,8 @@ def claim(root: Path) -> int:
 
 def release(root: Path, held: int, *, keep: bool) -> None:
     """Give up ``root``; a kept folder loses its mark, so no later replay removes it."""
+    if held < 0:
+        return
     if keep:
         (root / MARKER).unlink(missing_ok=True)
     os.close(held)

@@ -145,9 +145,8 @@ class Workspaces:
         """Delete the templates and the root folder unless workspaces are kept."""
         if not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
-        if self._held >= 0:
-            release(self.root, self._held, keep=self.keep)
-            self._held = -1
+        release(self.root, self._held, keep=self.keep)
+        self._held = -1
 
     def _template(self, task: Task) -> _Template:
         key = task.content_hash + task.id
