@@ -123,7 +123,8 @@ def harvest(
             if run.full:
                 break
             run.start(change, pool)
-            while run.queue and (len(run.queue) > options.workers or run.queue[0].skip):
+            # Skips settle at once; a check is waited for only when more are running than workers.
+            while run.queue and (run.queue[0].skip or run.running > options.workers):
                 run.settle(run.queue.popleft())
         while run.queue:
             item = run.queue.popleft()
@@ -176,6 +177,11 @@ class _Run:
         self.kept: list[HarvestedTask] = []
         self.skipped: Counter[SkipReason] = Counter()
         self.changes = 0
+
+    @property
+    def running(self) -> int:
+        """Changes whose check was started and not yet settled."""
+        return sum(item.pending is not None for item in self.queue)
 
     @property
     def full(self) -> bool:
