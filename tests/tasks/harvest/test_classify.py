@@ -48,8 +48,8 @@ def test_a_merge_is_skipped_as_a_merge_before_anything_else():
     assert screen(merged, PathKinds(), **LIMITS) == "merge"
 
 
-def test_vendored_files_beside_real_code_are_left_out_of_the_code():
-    found = candidate("x", ("src/a.py", 3), ("vendor/b.py", 900), ("tests/test_a.py", 3))
+def test_vendored_files_beside_real_code_count_neither_as_code_nor_as_size():
+    found = candidate("x", ("src/a.py", 3), ("vendor/b.py", 5000), ("tests/test_a.py", 3))
     assert [f.path for f in found.code] == ["src/a.py"]
 
 

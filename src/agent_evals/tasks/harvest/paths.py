@@ -109,6 +109,10 @@ class PathKinds:
         """A lock file, a build output or generated code."""
         return match_any(GENERATED_PATHS, path)
 
+    def is_foreign(self, path: str) -> bool:
+        """Vendored or generated: not the repository's own code."""
+        return self.is_vendored(path) or self.is_generated(path)
+
     def is_doc(self, path: str) -> bool:
         """Documentation."""
         return match_any(DOC_PATHS, path)

@@ -1,9 +1,9 @@
 """Screening a change before any test runs: which changes can become tasks, and why not.
 
 A candidate change touches code and adds or modifies tests. Vendored and generated files are
-left out of the code it counts; a change whose code is only such files is skipped under that
-reason. Merges (their change is their parents'), huge changes (past ``harvest.maxFiles`` or
-``harvest.maxLines``) and changes without tests are skipped too.
+left out of the code it counts and of its size; a change whose code is only such files is
+skipped under that reason. Merges (their change is their parents'), huge changes (past
+``harvest.maxFiles`` or ``harvest.maxLines``) and changes without tests are skipped too.
 """
 
 from __future__ import annotations
@@ -68,14 +68,15 @@ def screen(
         return "merge"
     if not change.parents:
         return "first commit"
-    files = change.files
+    # Vendored and generated files neither count as code nor make a change huge.
+    files = [f for f in change.files if not kinds.is_foreign(f.path)]
     if len(files) > max_files or sum(f.lines for f in files) > max_lines:
         return "huge"
     tests = tuple(f for f in files if kinds.is_test(f.path) and f.status != "D")
-    others = [f for f in files if not kinds.is_test(f.path) and not kinds.is_doc(f.path)]
-    code = tuple(f for f in others if not (kinds.is_vendored(f.path) or kinds.is_generated(f.path)))
-    if others and not code:
-        return "vendored" if any(kinds.is_vendored(f.path) for f in others) else "generated"
+    code = tuple(f for f in files if not kinds.is_test(f.path) and not kinds.is_doc(f.path))
+    if not code and len(files) < len(change.files):
+        foreign = [f for f in change.files if f not in files]
+        return "vendored" if any(kinds.is_vendored(f.path) for f in foreign) else "generated"
     runnable = tuple(f.path for f in tests if kinds.is_runnable(f.path))
     if not runnable:
         return "no tests"
