@@ -77,7 +77,9 @@ class BuiltinAgent:
             env[API_KEY_ENV] = request.api_key
         argv = [self.python, "-P", str(LOOP_SCRIPT), "--spec", str(spec_path)]
         argv += ["--result", str(result_path), "--transcript", str(transcript)]
-        process = run_process(argv, cwd=run_dir, timeout_s=request.timeout_s, env=env)
+        process = run_process(
+            argv, cwd=run_dir, timeout_s=request.timeout_s, env=env, die_with_parent=True
+        )
         return agent_result(process, _read_outcome(result_path))
 
 

@@ -65,6 +65,7 @@ class CliAgent(abc.ABC):
                 cwd=request.workspace,
                 timeout_s=request.timeout_s,
                 env={**self.environment(request), **request.env},
+                die_with_parent=True,
             )
             if request.log_dir is not None:
                 (out / "agent.stdout").write_text(outcome.stdout)

@@ -1,9 +1,9 @@
 """Running an agent process: no shell, its own session, an allow-listed environment.
 
 Each process is the leader of its own session and process group, so a timeout or an
-interrupted replay kills it with everything it started (``killpg``). On Linux it also dies
-with the thread that started it (``PR_SET_PDEATHSIG``, prctl(2)), so a replay killed with
-SIGKILL leaves no agent running.
+interrupted replay kills it with everything it started (``killpg``). On Linux an agent also
+dies with the thread that started it (``PR_SET_PDEATHSIG``, prctl(2)), so a replay killed
+with SIGKILL leaves no agent running.
 """
 
 from __future__ import annotations
@@ -96,11 +96,14 @@ def run_process(
     timeout_s: float,
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
+    die_with_parent: bool = False,
 ) -> ProcessOutcome:
     """Run ``argv`` (never through a shell); on timeout kill its whole process group.
 
     The process sees the allow-listed environment plus ``env``
-    (:func:`~agent_evals.harness.agents.environment.child_environment`).
+    (:func:`~agent_evals.harness.agents.environment.child_environment`). With
+    ``die_with_parent`` it is killed when this process dies, even by SIGKILL; that costs a
+    full ``fork`` (tens of milliseconds in a large process), so only long-lived agents ask.
     """
     if _RUNNING.stopping:
         return ProcessOutcome(None, "", STOPPED, False, 0.0)
@@ -116,7 +119,7 @@ def run_process(
             text=True,
             errors="replace",
             start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
+            preexec_fn=_die_with_parent(os.getpid()) if die_with_parent else None,
         )
     except OSError as exc:
         return ProcessOutcome(None, "", f"cannot start {argv[0]!r}: {exc}", False, 0.0)
