@@ -6,6 +6,7 @@ run (a ratio), since shared machines are noisy; none of them asserts a time.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ ORDER = [
     "evidence",
     "decisions",
     "import",
+    "ingest_pg",
     "replay",
     "router",
     "gateway",
@@ -31,14 +33,17 @@ def main() -> int:
         for p in HERE.glob("*.py")
         if p.stem not in {*ORDER, "run"} and not p.stem.startswith("_")
     )
-    only = set(sys.argv[1:])
+    # --quick: benchmarks that read AGENT_EVALS_BENCH_QUICK run on smaller data.
+    quick = "--quick" in sys.argv[1:]
+    env = {**os.environ, "AGENT_EVALS_BENCH_QUICK": "1"} if quick else None
+    only = set(sys.argv[1:]) - {"--quick"}
     failed = []
     for name in names:
         if only and name not in only:
             continue
         print(f"\n=== bench/{name}.py ===", flush=True)
         started = time.perf_counter()
-        code = subprocess.call([sys.executable, str(HERE / f"{name}.py")], cwd=HERE.parent)
+        code = subprocess.call([sys.executable, str(HERE / f"{name}.py")], cwd=HERE.parent, env=env)
         print(f"(bench/{name}.py finished in {time.perf_counter() - started:.1f} s, exit {code})")
         if code:
             failed.append(name)

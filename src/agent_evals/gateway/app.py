@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -226,8 +227,20 @@ class Gateway:
             loops.append(self.link.refresh_forever(spec.refresh_interval_seconds))
             loops.append(self.prober.probe_forever(spec.probe_interval_seconds))
             loops.append(self.state_watch.run_forever())
+            loops.append(self._deliver_hooks_forever(spec.refresh_interval_seconds))
             self._listen_for_hangup()
         self._tasks = [asyncio.create_task(loop) for loop in loops]
+
+    async def _deliver_hooks_forever(self, interval_s: float) -> None:
+        """Deliver the hook deliveries left due (a killed command's, a failed round's retry),
+        in a thread of its own: a slow webhook must hold neither requests nor store writes."""
+        controller = self.link.controller
+        while True:
+            try:
+                await asyncio.to_thread(controller.hooks.deliver_due, controller.release)
+            except Exception as exc:  # a store outage must not end the loop
+                logging.getLogger(__name__).warning("cannot deliver rollout hooks: %s", exc)
+            await asyncio.sleep(interval_s)
 
     def _listen_for_hangup(self) -> None:
         """Reload the config on SIGHUP (only a main-thread event loop can take signals)."""

@@ -10,11 +10,12 @@ no Python object per run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import JSON, Connection, Engine, text
 from sqlalchemy.engine import Dialect
 
 from agent_evals.errors import StoreError
@@ -48,6 +49,21 @@ class CopyUpsert(RunUpsert):
         )
         self._copy = f"COPY {_STAGE} ({names}) FROM STDIN"
         self._move = _move_sql(dialect, columns, constants)
+        self._json_at = [
+            i for i, name in enumerate(columns) if isinstance(schema.runs.c[name].type, JSON)
+        ]
+
+    def _text_rows(self, batch: list[Row]) -> Iterator[Sequence[Any]]:
+        """The rows as COPY takes them: JSON columns serialised as SQLAlchemy's JSON type
+        binds them (``None`` as ``null``); no other run column needs converting."""
+        if not self._json_at:
+            yield from batch
+            return
+        for row in batch:
+            values = list(row)
+            for index in self._json_at:
+                values[index] = json.dumps(values[index])
+            yield values
 
     def execute(self, conn: Connection, rows: Iterable[Row], batch_size: int) -> int:
         """Copy the rows in batches and move each batch into ``runs``; returns the count."""
@@ -56,7 +72,7 @@ class CopyUpsert(RunUpsert):
         for batch in iter_batches(rows, batch_size):
             cursor.execute(self._create)
             with cursor.copy(self._copy) as copy:
-                for row in self._convert(batch):
+                for row in self._text_rows(batch):
                     copy.write_row(row)
             cursor.execute(self._move)
             cursor.execute(f"TRUNCATE {_STAGE}")
