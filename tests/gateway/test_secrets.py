@@ -10,7 +10,7 @@ import pytest
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.gateway import lane_targets
 from agent_evals.gateway.redact import redact
-from agent_evals.gateway.wire import upstream_headers
+from agent_evals.gateway.wire import upstream_headers, upstream_url
 from agent_evals.scripted_model import serve_in_thread
 
 from .conftest import MakeRig
@@ -75,3 +75,11 @@ def test_a_query_key_in_the_base_url_stays_at_the_end_of_the_endpoint_url() -> N
     assert targets["incumbent"].url("/v1/chat/completions") == (
         "https://one.example/v1/chat/completions?key=k"
     )
+
+
+def test_a_query_key_in_a_gemini_base_url_joins_the_streaming_query() -> None:
+    targets = lane_targets(_config("https://g.example/v1beta?key=k", "https://two.example/v1"))
+    stream = upstream_url(
+        "gemini", targets["incumbent"], "/v1beta/models/{model}:streamGenerateContent"
+    )
+    assert stream == "https://g.example/v1beta/models/inc-1:streamGenerateContent?alt=sse&key=k"

@@ -264,5 +264,8 @@ def upstream_headers(wire: WireName, target: LaneTarget, forwarded: RawHeaders) 
 def upstream_url(wire: WireName, target: LaneTarget, path: str) -> str:
     """A lane's URL for a gateway endpoint (Gemini's carries the lane's model in its path)."""
     if wire == "gemini":
-        return gemini_wire.upstream_url(target.base_url, path, target.model)
+        base, _, query = target.base_url.partition("?")
+        url = gemini_wire.upstream_url(base, path, target.model)
+        # A key in the base URL's query (``?key=``) stays in the query.
+        return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
     return target.url(path)
