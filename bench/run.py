@@ -20,6 +20,7 @@ ORDER = [
     "import",
     "ingest_pg",
     "replay",
+    "ray_executor",
     "router",
     "gateway",
     "scripted_model",
