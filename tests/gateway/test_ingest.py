@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import httpx
 import orjson
+import pytest
 
-from agent_evals.gateway.credentials import derived_ingest_token, sign
+from agent_evals.config.models import GatewaySpec
+from agent_evals.errors import ConfigError
+from agent_evals.gateway.credentials import derived_ingest_token, ingest_token, sign
 
 from .conftest import ADMIN_TOKEN, ENVIRON, INGEST_TOKEN, KEYS, RELEASE, MakeRig, task_on
 
@@ -70,3 +73,9 @@ def test_an_explicit_ingest_token_replaces_the_derived_one(make_rig: MakeRig) ->
 def test_each_release_derives_its_own_ingest_token() -> None:
     assert derived_ingest_token(ADMIN_TOKEN, RELEASE) != derived_ingest_token(ADMIN_TOKEN, "b")
     assert derived_ingest_token(ADMIN_TOKEN, RELEASE) not in (ADMIN_TOKEN, *KEYS.values())
+
+
+def test_an_ingest_token_that_is_an_admin_token_is_refused_at_start() -> None:
+    environ = {**ENVIRON, "AGENT_EVALS_INGEST_TOKEN": ADMIN_TOKEN}
+    with pytest.raises(ConfigError, match="AGENT_EVALS_INGEST_TOKEN: is an admin token"):
+        ingest_token(GatewaySpec(), RELEASE, environ)

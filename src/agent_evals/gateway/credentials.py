@@ -51,6 +51,12 @@ def ingest_token(
     """The ingest token: set explicitly, else derived from the admin token, else ``None``."""
     env = os.environ if environ is None else environ
     if token := env.get(spec.ingest_token_env):
+        if token in admin_identities(spec, env):
+            raise ConfigError(
+                "is an admin token; give outcome reporters a token of their own "
+                "(or unset it to derive one per release)",
+                key=spec.ingest_token_env,
+            )
         return token
     admin = env.get(spec.admin_token_env)
     return derived_ingest_token(admin, release_id) if admin else None
