@@ -13,7 +13,7 @@ import json
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,9 +123,10 @@ def harvest(
             if run.full:
                 break
             run.start(change, pool)
-            # Skips settle at once; a check is waited for only when more are running than workers.
-            while run.queue and (run.queue[0].skip or run.running > options.workers):
-                run.settle(run.queue.popleft())
+            run.settle_ready()
+            while len(run.running) > options.workers:
+                wait(run.running, return_when=FIRST_COMPLETED)
+                run.settle_ready()
         while run.queue:
             item = run.queue.popleft()
             if run.full:
@@ -179,9 +180,16 @@ class _Run:
         self.changes = 0
 
     @property
-    def running(self) -> int:
-        """Changes whose check was started and not yet settled."""
-        return sum(item.pending is not None for item in self.queue)
+    def running(self) -> list[Future[CheckResult]]:
+        """Checks started and not yet finished."""
+        return [i.pending[1] for i in self.queue if i.pending and not i.pending[1].done()]
+
+    def settle_ready(self) -> None:
+        """Settle the oldest changes while they need no waiting: skipped, or checked."""
+        while self.queue and (self.queue[0].pending is None or self.queue[0].pending[1].done()):
+            if self.full:
+                return
+            self.settle(self.queue.popleft())
 
     @property
     def full(self) -> bool:
