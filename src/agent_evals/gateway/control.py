@@ -292,8 +292,8 @@ class ReleaseLink:
         """Log an alert and fire the release's alert hooks."""
         log.warning("alert: %s", reason)
         state = await self.io.run(self.controller.state)
-        if state is not None:
-            self.controller.fire("alert", state, ACTOR, reason)
+        if state is not None:  # storing the hook deliveries is a write: off the event loop
+            await self.io.run(self.controller.fire, "alert", state, ACTOR, reason)
 
     # evaluations after outcomes ----------------------------------------------------------
 
