@@ -47,6 +47,7 @@ from agent_evals.rollout.breaker import ErrorRateBreaker
 from agent_evals.rollout.drift import RECONFIGURE_HINT, config_drift
 from agent_evals.rollout.drill import recover_drill
 from agent_evals.rollout.plan import live_health
+from agent_evals.rollout.state import RolloutState
 from agent_evals.types import Lane
 
 log = logging.getLogger("agent_evals.gateway")
@@ -144,13 +145,17 @@ class ReleaseLink:
                 store = self.controller.store
                 self._health = await self.io.run(live_health, store, self.config, state)
                 self._health_known = True
-            plan = build_plan(self.config, state, self._health)
-            if self._local_block is not None:
-                plan = replace(plan, blocked=self._local_block)
-            self.router = Router(plan)
-            self._alerts = len(state.alerts) if state else 0
+            self.route_by(state)
         except Exception as exc:  # keep routing on the last good plan
             log.error("cannot reload the routing plan (keeping the last one): %s", exc)
+
+    def route_by(self, state: RolloutState | None) -> None:
+        """Route by ``state`` (read elsewhere) with the last known live health."""
+        plan = build_plan(self.config, state, self._health)
+        if self._local_block is not None:
+            plan = replace(plan, blocked=self._local_block)
+        self.router = Router(plan)
+        self._alerts = len(state.alerts) if state else 0
 
     async def refresh_forever(self, interval_s: float) -> None:
         """Re-read the state every ``interval_s`` seconds, the health every few ticks."""

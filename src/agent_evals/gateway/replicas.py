@@ -32,25 +32,37 @@ class StateWatch:
         self._listener: threading.Thread | None = None
 
     async def run_forever(self) -> None:
-        """Listen and poll until cancelled."""
+        """Listen and poll until cancelled.
+
+        Reads go through threads of their own, off the store thread: a slow write queued
+        there must not delay a rollback made elsewhere.
+        """
         changed = asyncio.Event()
         if self.store.notifies:
             self._listen(asyncio.get_running_loop(), changed)
-        seen = await self._version()
-        try:
+        seen: int | None = None  # the first look follows the state: it may have changed
+        try:  # since the gateway loaded it, before anyone listened
             while True:
+                version = await self._version()
+                if version is not None and version != seen and await self._follow():
+                    seen = version
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), self.poll_s)
                 changed.clear()
-                version = await self._version()
-                if version is not None and version != seen:
-                    seen = version
-                    await self.link.refresh(health=False)
         finally:
             self._stop.set()
 
+    async def _follow(self) -> bool:
+        """Route by the stored state now; False when it cannot be read (tried again)."""
+        try:
+            state = await asyncio.to_thread(self.link.controller.state)
+        except Exception as exc:
+            log.warning("cannot read the release state: %s", exc)
+            return False
+        self.link.route_by(state)
+        return True
+
     async def _version(self) -> int | None:
-        # Off the store thread: a slow write there must not hide a rollback made elsewhere.
         try:
             return await asyncio.to_thread(self.store.state_version, self.release)
         except Exception as exc:  # keep routing on the last plan; try again next tick
