@@ -115,6 +115,10 @@ class RayExecutor:
         try:
             record: RunRecord = ray.get(ref)
             return record
+        except ray.exceptions.RayTaskError as exc:  # raised on the worker, outside the attempt
+            where = placements.where(key) or "a Ray worker"
+            detail = f"on Ray {where}: {exc.cause!r}"
+            return infra_error_run(setup, job, detail, started)
         except ray.exceptions.RayError as exc:
             where = placements.where(key) or "a worker that never reported"
             detail = (
