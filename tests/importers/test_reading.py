@@ -58,3 +58,40 @@ def test_json_lines_in_a_json_file_get_a_hint(tmp_path: Path) -> None:
     path.write_text('{"a": {"resolved": true}}\n{"b": {"resolved": true}}\n')
     with pytest.raises(ImportFormatError, match=r"should be named \*\.jsonl"):
         list(iter_records(path))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "suffix"),
+    [
+        ("utf-16", ".csv"),
+        ("utf-16", ".json"),
+        ("utf-16-le", ".jsonl"),
+        ("utf-16-be", ".json"),
+        ("utf-32", ".jsonl"),
+        ("utf-8-sig", ".csv"),
+    ],
+)
+def test_utf16_utf32_and_bom_marked_files_stream_like_utf8(
+    tmp_path: Path, encoding: str, suffix: str
+) -> None:
+    texts = {
+        ".csv": "task_id,resolved\nt1,true\nt2,false\n",
+        ".json": '[{"task_id": "t1", "resolved": true}, {"task_id": "t2", "resolved": false}]',
+        ".jsonl": '{"task_id": "t1", "resolved": true}\n{"task_id": "t2", "resolved": false}\n',
+    }
+    path = tmp_path / f"runs{suffix}"
+    path.write_bytes(texts[suffix].encode(encoding))
+
+    ids = [record.data["task_id"] for record in iter_records(path)]
+
+    assert ids == ["t1", "t2"]
+
+
+def test_a_json_document_nested_past_what_python_reads_is_an_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "results.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+
+    with pytest.raises(ImportFormatError, match=r"results.json: JSON nested too deeply to read"):
+        reading.load_json(path)

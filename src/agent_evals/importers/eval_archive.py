@@ -50,6 +50,8 @@ def archive_samples(path: Path) -> Iterator[tuple[str, Any]]:
                 yield place, json.loads(_member(archive, info, path))
             except json.JSONDecodeError as exc:
                 yield place, BadRecord(place, f"not valid JSON: {exc.msg} (line {exc.lineno})")
+            except RecursionError:
+                yield place, BadRecord(place, "JSON nested too deeply to read")
 
 
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:

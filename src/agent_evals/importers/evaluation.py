@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_evals.errors import ImportFormatError
-from agent_evals.importers.reading import load_json
+from agent_evals.errors import ImportFormatError, UsageError
+from agent_evals.importers.reading import load_json, read_text
 from agent_evals.types import RunStatus
 
 EMPTY_PATCH = "empty patch"
@@ -118,11 +118,11 @@ def _report_outcome(report: Path, instance_id: str) -> Outcome:
     """One instance's outcome; no or an unreadable report is a harness error, as in the run
     report's ``error_ids``."""
     try:
-        data = json.loads(report.read_text(encoding="utf-8"))
+        data = json.loads(read_text(report))
         entry = data[instance_id] if instance_id in data else next(iter(data.values()))
         resolved = entry["resolved"]
         infra = entry.get("infra_failure", False)
-    except (OSError, ValueError, KeyError, TypeError, StopIteration, AttributeError):
+    except (UsageError, ValueError, KeyError, TypeError, StopIteration, AttributeError):
         return Outcome("infra_error", HARNESS_ERROR)
     for key, value in (("resolved", resolved), ("infra_failure", infra)):
         if not isinstance(value, bool):
