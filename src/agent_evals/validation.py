@@ -131,7 +131,7 @@ def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with a marker saying how much was left out."""
     if len(text) <= limit:
         return text
-    cut = max(limit - 40, 0)
+    cut = max(limit - 30, limit // 2)
     return f"{text[:cut]}… [{len(text) - cut:,} more characters]"
 
 

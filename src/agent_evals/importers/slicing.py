@@ -8,6 +8,7 @@ from typing import Any
 
 from agent_evals.errors import UsageError
 from agent_evals.importers.base import DEFAULT_SLICE, ImportOptions, RecordError
+from agent_evals.importers.values import shown
 
 # SWE-bench style instance ids: owner__repo-123
 _REPO_ID = re.compile(r"^(?P<owner>[^/_][^/]*?)__(?P<repo>.+)-\d+$")
@@ -65,7 +66,7 @@ def _by_field(name: str, default: str | None = None) -> SliceOf:
         if default is not None and value is None:
             return default
         raise RecordError(
-            f"slice field {name!r} is {'missing' if value is None else repr(value)}; "
+            f"slice field {name!r} is {'missing' if value is None else shown(value)}; "
             "every record needs a non-empty text value there (or use --slice NAME)"
         )
 

@@ -9,6 +9,7 @@ from typing import Any
 from agent_evals.importers.base import RecordError
 from agent_evals.records import EARLIEST_TIME, LATEST_TIME
 from agent_evals.types import MAX_COUNT
+from agent_evals.validation import SHOWN_VALUE_CHARS, clip
 
 _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f"})
@@ -27,7 +28,7 @@ def as_count(value: Any, name: str) -> int | None:
         return int(value)
     if kind is str:
         return as_count(_number(value, name), name)
-    raise RecordError(f"{name} must be a whole number from 0 to {MAX_COUNT}, got {_shown(value)}")
+    raise RecordError(f"{name} must be a whole number from 0 to {MAX_COUNT}, got {shown(value)}")
 
 
 def as_amount(value: Any, name: str) -> float | None:
@@ -39,7 +40,7 @@ def as_amount(value: Any, name: str) -> float | None:
         return float(value)
     if kind is str:
         return as_amount(_number(value, name), name)
-    raise RecordError(f"{name} must be a non-negative number, got {_shown(value)}")
+    raise RecordError(f"{name} must be a non-negative number, got {shown(value)}")
 
 
 def as_flag(value: Any, name: str) -> bool:
@@ -54,7 +55,7 @@ def as_flag(value: Any, name: str) -> bool:
             return True
         if text in _FALSE:
             return False
-    raise RecordError(f"{name} must be true or false, got {_shown(value)}")
+    raise RecordError(f"{name} must be true or false, got {shown(value)}")
 
 
 def as_text(value: Any, name: str) -> str:
@@ -63,7 +64,7 @@ def as_text(value: Any, name: str) -> str:
         return value
     if type(value) is int:
         return str(value)
-    raise RecordError(f"{name} must be a non-empty string, got {_shown(value)}")
+    raise RecordError(f"{name} must be a non-empty string, got {shown(value)}")
 
 
 def as_time(value: Any, name: str) -> datetime | None:
@@ -84,14 +85,13 @@ def as_time(value: Any, name: str) -> datetime | None:
         return parsed
     raise RecordError(
         f"{name} must be an ISO 8601 time (or epoch seconds) between "
-        f"{EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d}, got {_shown(value)}"
+        f"{EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d}, got {shown(value)}"
     )
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A bad value as written, cut short (a record can hold a whole file in one field)."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:50]}… ({len(text):,} characters)"
+    return clip(repr(value), SHOWN_VALUE_CHARS)
 
 
 def _number(text: str, name: str) -> float | int | None:
@@ -105,4 +105,4 @@ def _number(text: str, name: str) -> float | int | None:
     try:
         return float(text)
     except ValueError:
-        raise RecordError(f"{name} must be a number, got {_shown(text)}") from None
+        raise RecordError(f"{name} must be a number, got {shown(text)}") from None
