@@ -179,7 +179,9 @@ class Ledger:
         self.prices = dict(prices)
         self.max_runs = max_runs
         self._runs: OrderedDict[RunKey, LiveRun] = OrderedDict()
-        self._dirty: dict[RunKey, LiveRun] = {}
+        # By object, not task: a request still in flight when its task's outcome closed the
+        # run adds to that run, which must be written as well as the task's next one.
+        self._dirty: dict[int, LiveRun] = {}
 
     def __len__(self) -> int:
         return len(self._runs)
@@ -218,14 +220,16 @@ class Ledger:
             fell_back=fell_back,
             price=self.prices.get(served),
         )
-        self._dirty[(run.source, run.task_id)] = run
+        self._dirty[id(run)] = run
 
     def close(self, task_id: str) -> MeterDelta | None:
         """Forget the task's open run (an outcome arrived); returns what it has not written."""
         key: RunKey = ("live", task_id)
         run = self._runs.pop(key, None)
-        self._dirty.pop(key, None)
-        return None if run is None else take_delta(run)
+        if run is None:
+            return None
+        self._dirty.pop(id(run), None)
+        return take_delta(run)
 
     def take_deltas(self) -> list[MeterDelta]:
         """What every changed run added since its last write; then forget the oldest runs."""
@@ -243,7 +247,7 @@ class Ledger:
             if run is None:
                 continue
             if row["closed"]:
-                if key not in self._dirty:
+                if id(run) not in self._dirty:
                     del self._runs[key]
                 continue
             run.epoch = int(row["epoch"])
@@ -261,15 +265,17 @@ class Ledger:
 
     def pop(self, task_id: str) -> LiveRun | None:
         """Forget a task's open run and return it (metered replays read usage this way)."""
-        self._dirty.pop(("live", task_id), None)
-        return self._runs.pop(("live", task_id), None)
+        run = self._runs.pop(("live", task_id), None)
+        if run is not None:
+            self._dirty.pop(id(run), None)
+        return run
 
     def _evict(self) -> None:
         if self.max_runs is None:
             return
         excess = len(self._runs) - self.max_runs
         for key in list(self._runs)[: max(excess, 0)]:
-            if key not in self._dirty:
+            if id(self._runs[key]) not in self._dirty:
                 del self._runs[key]
 
 
