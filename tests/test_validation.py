@@ -190,3 +190,16 @@ def test_a_small_task_file_with_nested_aliases_gives_a_short_error(tmp_path) -> 
     message = str(caught.value)
     assert len(message) <= MAX_MESSAGE_CHARS + 100
     assert "instruction: a list of 9 items is not allowed" in message
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan", "true", "'30'", "1.0e+9"])
+def test_a_task_timeout_must_be_a_finite_number_of_seconds(tmp_path, value) -> None:
+    task = tmp_path / "task-1"
+    task.mkdir()
+    (task / "task.yaml").write_text(
+        f"instruction: fix it\nverify: {{command: [pytest], timeoutSeconds: {value}}}\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(TaskError, match=r"task.yaml: verify.timeoutSeconds: .* is not allowed"):
+        load_task(task)

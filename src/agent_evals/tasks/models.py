@@ -13,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from agent_evals.types import Risk
+from agent_evals.validation import Number
 
 TaskFormat = Literal["agent-evals", "harbor"]
-Seconds = Annotated[float, Field(gt=0)]
+# Finite and at most a week: `.inf` would pass as a timeout and then fail every run.
+Seconds = Annotated[Number, Field(gt=0, le=7 * 24 * 3600)]
 
 
 class SpecModel(BaseModel):
