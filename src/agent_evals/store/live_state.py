@@ -153,9 +153,6 @@ class _Statements:
         )
         # NULL + n stays NULL: a part once unknown stays unknown, as in the ledger.
         tokens = {n: t.c[n] + bindparam("d_" + n) for n in TOKEN_PARTS} | {"tokens_seen": True}
-        open_row = update(t).where(key, t.c.closed.is_(False)).returning(t.c.epoch)
-        self.add_open = open_row.values(adds)
-        self.add_open_tokens = open_row.values(adds | tokens)
         self.read = select(t).where(key, t.c.epoch == bindparam("k_epoch"))
         # The batch path: one statement per batch of tasks, not per task.
         ids = t.c.task_id.in_(bindparam("ids", expanding=True))
@@ -175,15 +172,6 @@ class _Statements:
         self.add_at = update(t).where(by_pk).values(adds)
         self.add_at_tokens = update(t).where(by_pk).values(adds | tokens)
         self.latest = select(t).where(key).order_by(t.c.epoch.desc()).limit(1)
-        r = schema.runs
-        stored = select(func.max(r.c.epoch).label("e")).where(
-            r.c.release == bindparam("k_release"),
-            r.c.source == bindparam("k_source"),
-            r.c.task_id == bindparam("k_task_id"),
-        )
-        metered = select(func.max(t.c.epoch).label("e")).where(key)
-        both = union_all(metered, stored).subquery()
-        self.last_epoch = select(func.max(both.c.e))
         insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(t)
         merged = {n: t.c[n] + insert.excluded[n] for n in (*_COUNTERS, *_AMOUNTS)}
         merged_tokens = {n: t.c[n] + insert.excluded[n] for n in TOKEN_PARTS}
@@ -267,35 +255,8 @@ def _read_many(
     return found
 
 
-def _add(conn: Connection, sql: _Statements, release: str, delta: MeterDelta) -> int:
-    """Add to the task's open meter (the write lock comes first), else start the next epoch."""
-    params = _key(release, delta.source, delta.task_id, last=delta.last)
-    params |= {"d_" + name: value for name, value in _amounts(delta).items()}
-    statement = sql.add_open_tokens if delta.tokens_seen else sql.add_open
-    opened = conn.execute(statement, params).first()
-    if opened is not None:
-        return int(opened.epoch)
-    epoch = _next_epoch(conn, sql, release, delta.source, delta.task_id)
-    _insert(conn, sql, release, epoch, delta)
-    return epoch
-
-
-def _next_epoch(conn: Connection, sql: _Statements, release: str, source: str, task_id: str) -> int:
-    """One past every stored epoch of the task, metered or not (a run stored before the
-    gateway kept meters is never overwritten)."""
-    last = conn.execute(sql.last_epoch, _key(release, source, task_id)).scalar()
-    return 0 if last is None else int(last) + 1
-
-
 def _after(epoch: int | None) -> int:
     return 0 if epoch is None else int(epoch) + 1
-
-
-def _insert(
-    conn: Connection, sql: _Statements, release: str, epoch: int, delta: MeterDelta
-) -> None:
-    """A new open meter; two gateways starting the same epoch at once add up, not collide."""
-    _insert_many(conn, sql, release, {(delta.source, delta.task_id): epoch}, [delta])
 
 
 def _insert_many(
@@ -345,14 +306,13 @@ def _latest(conn: Connection, sql: _Statements, release: str, task_id: str) -> M
 def _change(conn: Connection, sql: _Statements, release: str, change: MeterChange) -> int:
     """Apply an outcome or review count to the task's latest run (a new one if none)."""
     if change.delta is not None:
-        _add(conn, sql, release, change.delta)
+        _add_many(conn, sql, release, [change.delta])
     latest = _latest(conn, sql, release, change.task_id)
     if latest is None:
-        epoch = _next_epoch(conn, sql, release, "live", change.task_id)
         now = time.time()
         slice = change.slice or "live"
         empty = MeterDelta("live", change.task_id, change.lane, change.model, slice, now, now)
-        _insert(conn, sql, release, epoch, empty)
+        epoch = _add_many(conn, sql, release, [empty])[("live", change.task_id)]
         latest = _read(conn, sql, release, "live", change.task_id, epoch)
     epoch = int(latest["epoch"])
     values = _change_values(change, latest)
