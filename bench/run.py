@@ -23,6 +23,8 @@ ORDER = [
     "ray_executor",
     "router",
     "gateway",
+    "replicas",
+    "soak",
     "scripted_model",
 ]
 
