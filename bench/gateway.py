@@ -123,7 +123,7 @@ def _serve_gateway(port: int, upstream: str, workdir: str) -> None:
     store = Store(sqlite_url(Path(workdir) / "bench.db"))
     controller = CanaryController(store, config)
     run_drill(controller, actor="bench")
-    controller.start(actor="bench")
+    controller.start(actor="bench", override_replay=True, reason="bench: live only")
     gateway = Gateway(config, store, controller=controller)
     serve(gateway, port=port, announce=lambda _: None)
 
