@@ -65,6 +65,7 @@ def _tasks(root: Path) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 def test_the_harvest_keeps_the_changes_with_failing_tests_and_counts_every_other(harvested):
     root, repo, result = harvested
     assert result.stdout.splitlines()[1:] == [
@@ -83,6 +84,7 @@ def _skips(stdout: str) -> dict[str, str]:
     return dict(part.rsplit(" ", 1) for part in inside.split(", "))
 
 
+@pytest.mark.slow
 def test_each_task_fails_on_its_snapshot_and_passes_on_its_source_change(harvested):
     root, _, _ = harvested
     workspaces = Workspaces(root / "work")
@@ -96,6 +98,7 @@ def test_each_task_fails_on_its_snapshot_and_passes_on_its_source_change(harvest
         workspaces.close()
 
 
+@pytest.mark.slow
 def test_tasks_carry_their_instruction_scope_policy_risk_and_source(harvested):
     root, repo, _ = harvested
     tasks = _tasks(root)
