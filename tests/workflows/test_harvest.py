@@ -157,6 +157,16 @@ def test_the_harvested_slices_replay_with_the_builtin_agent_on_the_scripted_mode
             assert result.exit_code == 0, result.stdout + result.stderr
             assert result.stdout.splitlines()[-7:][1] == "success_rate: 1.00"
             assert result.stdout.splitlines()[-2] == "promotion_status: PROMOTE"
+        health = run_cli("slice", "health")
+    assert health.exit_code == 0, health.stderr
+    flagged = [line for line in health.stdout.splitlines() if "contamination risk" in line]
+    # The incumbent's cut-off is 2024-12-31: the 2024 bugfix and refactor, not the 2025 migration.
+    assert [line.split()[0] for line in flagged] == [
+        f"{t.id}"
+        for t in sorted(_tasks(root).values(), key=lambda t: t.id)
+        if t.source_date.year == 2024
+    ]
+    assert all(f"before the training cut-off of {INCUMBENT}" in line for line in flagged)
 
 
 # A change of this project with a regression test: the shadow step and the live stages' plan.
