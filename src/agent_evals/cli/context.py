@@ -112,7 +112,9 @@ def mark_process_start() -> None:
     try:
         after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         ticks = int(after_name[19])  # fields after the command name start at field 3
-        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        # The start is rounded down to a tick: one more tick never dates it before the spawn.
+        started = (ticks + 1) / os.sysconf("SC_CLK_TCK")
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - started
     except (OSError, ValueError, IndexError, AttributeError):
         age = 0.0
     _process_started = now - timedelta(seconds=max(age, 0.0))

@@ -85,7 +85,10 @@ def _move_sql(dialect: Dialect, columns: Sequence[str], constants: Mapping[str, 
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in (*columns, *constants))
     picked = [quote(c) for c in columns]
-    picked += [_literal(dialect, name, value) for name, value in constants.items()]
+    # Rendered for a driver that binds parameters (``%`` doubled); this runs without any.
+    picked += [
+        _literal(dialect, name, value).replace("%%", "%") for name, value in constants.items()
+    ]
     updates = ", ".join(
         f"{quote(c)} = excluded.{quote(c)}" for c in (*columns, *constants) if c != "id"
     )
