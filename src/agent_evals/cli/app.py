@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from agent_evals.cli.argv import hoist_global_options
-from agent_evals.cli.context import AppContext, mark_process_start
+from agent_evals.cli.context import AppContext, process_start_marked
 from agent_evals.cli.crash import crash_line
 from agent_evals.errors import EXIT_RUNTIME, EXIT_USAGE, AgentEvalsError
 
@@ -72,11 +72,11 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m agent_evals``."""
-    mark_process_start()
-    try:
-        cli.main(args=argv, prog_name="agent-evals", standalone_mode=True)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.UsageError as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
+    with process_start_marked():
+        try:
+            cli.main(args=argv, prog_name="agent-evals", standalone_mode=True)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,10 +106,20 @@ def _missing_paths(url: str) -> tuple[Path, ...]:
     return (path, *(p for p in path.parents if not p.exists()))
 
 
-def mark_process_start() -> None:
-    """Remember when this process started (Linux ``/proc/self/stat`` field 22, clock ticks
-    after boot); elsewhere, now."""
+@contextmanager
+def process_start_marked() -> Iterator[None]:
+    """Within: invocations date from this process's start (``main`` runs one command)."""
     global _process_started
+    _process_started = _process_start()
+    try:
+        yield
+    finally:
+        _process_started = None
+
+
+def _process_start() -> datetime:
+    """When this process started (Linux ``/proc/self/stat`` field 22, clock ticks after
+    boot); elsewhere, now."""
     now = datetime.now(UTC)
     try:
         after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
@@ -117,7 +129,7 @@ def mark_process_start() -> None:
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - started
     except (OSError, ValueError, IndexError, AttributeError):
         age = 0.0
-    _process_started = now - timedelta(seconds=max(age, 0.0))
+    return now - timedelta(seconds=max(age, 0.0))
 
 
 pass_app = click.make_pass_decorator(AppContext)
