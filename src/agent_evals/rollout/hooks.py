@@ -188,9 +188,14 @@ class HookRunner:
 
     def _background(self, work: Callable[[], tuple[HookOutcome, ...]], name: str) -> HookDispatch:
         outcomes: list[HookOutcome] = []
-        thread = threading.Thread(
-            target=lambda: outcomes.extend(work()), name=f"agent-evals-hooks-{name}"
-        )
+
+        def deliver() -> None:
+            try:
+                outcomes.extend(work())
+            except Exception as exc:  # no traceback from a thread; undelivered rows stay due
+                _log.warning("cannot deliver rollout hooks now: %s", exc)
+
+        thread = threading.Thread(target=deliver, name=f"agent-evals-hooks-{name}")
         self._pending = [t for t in self._pending if t.is_alive()]
         self._pending.append(thread)
         thread.start()
