@@ -40,6 +40,7 @@ def test_a_stopped_candidate_falls_back_per_request_then_rolls_the_release_back(
         )
         assert "agent_evals_gateway_fallbacks_total 3.0" in metrics
         assert "agent_evals_gateway_routing_blocked 1.0" in metrics
+        assert "agent_evals_gateway_breaker_trips_total 1.0" in metrics
         assert rig.chat("t-after").headers["x-agent-evals-lane"] == "incumbent"
         assert "x-agent-evals-fallback" not in rig.chat("t-after").headers
     audit = [e for e in rig.store.audit(rig.controller.release) if e.action == "rollback"]

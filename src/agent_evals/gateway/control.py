@@ -43,11 +43,13 @@ from agent_evals.rollout import (
     build_plan,
     evaluate,
 )
+from agent_evals.rollout.assignment import AssignmentCheck
 from agent_evals.rollout.breaker import ErrorRateBreaker
 from agent_evals.rollout.drift import RECONFIGURE_HINT, config_drift
 from agent_evals.rollout.drill import recover_drill
 from agent_evals.rollout.plan import live_health
 from agent_evals.rollout.state import RolloutState
+from agent_evals.rollout.status import stage_assignment
 from agent_evals.types import Lane
 
 log = logging.getLogger("agent_evals.gateway")
@@ -110,6 +112,8 @@ class ReleaseLink:
         self._trip: asyncio.Task[None] | None = None
         self._pending: asyncio.Task[None] | None = None
         self._alerts = 0
+        self._trips = 0
+        self._assignment: AssignmentCheck | None = None
         self._health: Health | None = None
         self._health_known = False
 
@@ -146,6 +150,9 @@ class ReleaseLink:
                 self._health = await self.io.run(live_health, store, self.config, state)
                 self._health_known = True
             self.route_by(state)
+            if health:
+                store, plan = self.controller.store, self.plan
+                self._assignment = await self.io.run(stage_assignment, store, state, plan)
         except Exception as exc:  # keep routing on the last good plan
             log.error("cannot reload the routing plan (keeping the last one): %s", exc)
 
@@ -218,9 +225,21 @@ class ReleaseLink:
 
     def gauges(self) -> RolloutGauges:
         """Share, stage and alerts for the metrics page."""
-        plan = self.plan
+        plan, assignment = self.plan, self._assignment
+        rates = self.breaker.rates()
         return RolloutGauges(
-            plan.release, plan.stage, plan.live_share, plan.blocked is not None, self._alerts
+            plan.release,
+            plan.stage,
+            plan.live_share,
+            plan.blocked is not None,
+            self._alerts,
+            breaker_open=self._local_block is not None,
+            breaker_trips=self._trips,
+            error_rates=(("incumbent", rates[0]), ("candidate", rates[1])),
+            assignment_alarm=None
+            if assignment is None or assignment.p_value is None
+            else assignment.alarm,
+            assignment_p=None if assignment is None else assignment.p_value,
         )
 
     # the candidate's upstream ------------------------------------------------------------
@@ -257,6 +276,7 @@ class ReleaseLink:
             "last_failure": failure,
         }
         self._local_block = reason
+        self._trips += 1
         self.router = Router(replace(self.plan, blocked=reason))
         self._trip = asyncio.create_task(self._roll_back(reason, evidence))
 

@@ -87,6 +87,11 @@ class RolloutGauges:
     share: float
     blocked: bool
     budget_alerts: int
+    breaker_open: bool = False
+    breaker_trips: int = 0
+    error_rates: tuple[tuple[Lane, float | None], ...] = ()
+    assignment_alarm: bool | None = None
+    assignment_p: float | None = None
 
 
 class GatewayMetrics:
@@ -187,3 +192,41 @@ class GatewayMetrics:
         budget = GaugeMetricFamily(f"{PREFIX}_budget_alerts", "Budget alerts raised now.")
         budget.add_metric([], float(gauges.budget_alerts))
         yield from (share, stage, blocked, budget)
+        yield from _breaker_families(gauges)
+        yield from _assignment_families(gauges)
+
+
+def _breaker_families(gauges: RolloutGauges) -> Iterator[Any]:
+    opened = GaugeMetricFamily(
+        f"{PREFIX}_breaker_open", "1 from a breaker trip until its rollback is stored."
+    )
+    opened.add_metric([], float(gauges.breaker_open))
+    trips = CounterMetricFamily(f"{PREFIX}_breaker_trips", "Breaker trips in this process.")
+    trips.add_metric([], gauges.breaker_trips)
+    rates = GaugeMetricFamily(
+        f"{PREFIX}_error_rate",
+        "Upstream error rate the breaker sees, every replica's requests included.",
+        labels=["lane"],
+    )
+    for lane, rate in gauges.error_rates:
+        if rate is not None:
+            rates.add_metric([lane], rate)
+    yield from (opened, trips, rates)
+
+
+def _assignment_families(gauges: RolloutGauges) -> Iterator[Any]:
+    # Shown only once the stage has enough live tasks for the sample-ratio test.
+    if gauges.assignment_alarm is None:
+        return
+    alarm = GaugeMetricFamily(
+        f"{PREFIX}_assignment_alarm",
+        "1 when live routing does not deliver the stage's share (sample-ratio test).",
+    )
+    alarm.add_metric([], float(gauges.assignment_alarm))
+    yield alarm
+    if gauges.assignment_p is not None:
+        p_value = GaugeMetricFamily(
+            f"{PREFIX}_assignment_p_value", "The sample-ratio test's p-value for this stage."
+        )
+        p_value.add_metric([], gauges.assignment_p)
+        yield p_value

@@ -42,11 +42,9 @@ def rollout_status(controller: CanaryController) -> RolloutStatus:
     state = controller.state()
     review = assignment = None
     if state is not None and state.phase in ("stage", "done"):
-        # The sample-ratio check reads this stage's runs only: earlier stages had other shares.
-        window = live_window(controller.store, state.release, state.stage_started_at)
         review = review_stage(controller, state)
         plan = build_plan(controller.config, state, review.health)
-        assignment = check_assignment((*window.incumbent, *window.candidate), plan, state.share)
+        assignment = stage_assignment(controller.store, state, plan)
     else:
         plan = build_plan(controller.config, state)
     min_runs = controller.step_of(state).min_tasks if state else controller.steps[0].min_tasks
@@ -65,6 +63,17 @@ def rollout_status(controller: CanaryController) -> RolloutStatus:
         replay_gate(controller.store, controller.config),
         _stops(controller, state, review),
     )
+
+
+def stage_assignment(
+    store: Store, state: RolloutState | None, plan: RoutingPlan
+) -> AssignmentCheck | None:
+    """The sample-ratio check of the stage now live (``None`` when nothing is live)."""
+    if state is None or state.phase not in ("stage", "done"):
+        return None
+    # This stage's runs only: earlier stages had other shares.
+    window = live_window(store, state.release, state.stage_started_at)
+    return check_assignment((*window.incumbent, *window.candidate), plan, state.share)
 
 
 def _stops(
