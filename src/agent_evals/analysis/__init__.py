@@ -15,9 +15,11 @@ from agent_evals.analysis.results import (
 from agent_evals.analysis.scorecard import (
     OVERALL,
     build_scorecard,
+    gated_tasks,
     release_history,
     release_waivers,
     scorecard_from_table,
+    with_note,
 )
 from agent_evals.analysis.table import RunTable, load_run_table, run_table_from_records
 
@@ -37,6 +39,7 @@ __all__ = [
     "combine",
     "decide",
     "gate",
+    "gated_tasks",
     "lane_metrics",
     "lane_metrics_from_runs",
     "load_run_table",
@@ -45,4 +48,5 @@ __all__ = [
     "release_waivers",
     "run_table_from_records",
     "scorecard_from_table",
+    "with_note",
 ]

@@ -41,16 +41,30 @@ def build_scorecard(
     table = load_run_table(
         store, release_id, slices=slices, sources=sources, order=config.release.eval_slices
     )
-    table, flaky = (table, 0) if include_flaky else without_flaky(table)
+    table, flaky_note = gated_tasks(table, include_flaky=include_flaky)
     waivers = release_waivers(store, config, release_id)
     history = release_history(store, config, release_id, table, evidence, sources=sources)
     scorecard = scorecard_from_table(
         release_id, table, config, evidence=evidence, waivers=waivers, history=history
     )
-    if not flaky:
-        return scorecard
-    note = f"{flaky} {FLAKY_NOTE}"
-    return replace(scorecard, notes=(*scorecard.notes, note))
+    return with_note(scorecard, flaky_note)
+
+
+def gated_tasks(table: RunTable, *, include_flaky: bool = False) -> tuple[RunTable, str | None]:
+    """The runs the gates judge: flaky tasks left out unless kept, with a note saying so.
+
+    A task the incumbent both solves and fails across epochs measures the task, not the model;
+    every decision (scorecard, replay, the canary's replay gate) leaves it out the same way.
+    """
+    if include_flaky:
+        return table, None
+    kept, flaky = without_flaky(table)
+    return kept, (f"{flaky} {FLAKY_NOTE}" if flaky else None)
+
+
+def with_note(scorecard: Scorecard, note: str | None) -> Scorecard:
+    """The scorecard with ``note`` added to its notes (unchanged without one)."""
+    return scorecard if note is None else replace(scorecard, notes=(*scorecard.notes, note))
 
 
 def release_history(

@@ -1,4 +1,4 @@
-"""Options several commands share, declared once: --format, --slice, --actor, --reason.
+"""Options several commands share, declared once: --format, --slice, --actor, --reason, ...
 
 Each function returns a click decorator; the value reaches the command as ``fmt``,
 ``slice_name`` (``slices`` when repeatable), ``actor`` and ``reason``.
@@ -15,6 +15,8 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from agent_evals.analysis import Scorecard
+from agent_evals.analysis.slice_health import FLAKY_NOTE
 from agent_evals.config import ReleaseConfig
 from agent_evals.errors import UsageError
 from agent_evals.rollout import OptChoice
@@ -127,3 +129,17 @@ def reason_option(
 def as_opt(value: str | None) -> OptChoice | None:
     """An ``--opt`` value as its type (click has checked the choice)."""
     return cast("OptChoice | None", value)
+
+
+include_flaky_option = click.option(
+    "--include-flaky",
+    is_flag=True,
+    help="Keep tasks whose incumbent epochs disagree in the gates (see 'slice health').",
+)
+
+
+def say_flaky_note(scorecard: Scorecard) -> None:
+    """Say on stderr how many flaky tasks the gates left out (nothing when none were)."""
+    for note in scorecard.notes:
+        if note.endswith(FLAKY_NOTE):
+            click.echo(f"note: {note}", err=True)

@@ -10,7 +10,14 @@ import click
 
 from agent_evals.cli.context import AppContext, pass_app
 from agent_evals.cli.executor_options import executor_from, executor_options
-from agent_evals.cli.options import SuggestingChoice, check_slice, format_option, slice_option
+from agent_evals.cli.options import (
+    SuggestingChoice,
+    check_slice,
+    format_option,
+    include_flaky_option,
+    say_flaky_note,
+    slice_option,
+)
 from agent_evals.cli.output import console, exit_for
 from agent_evals.errors import UsageError
 from agent_evals.harness.executors import DEFAULT_WORKERS
@@ -64,6 +71,7 @@ def _note(message: str) -> None:
     "without a stored run at the current task versions).",
 )
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
+@include_flaky_option
 @click.option(
     "--through-gateway",
     is_flag=True,
@@ -89,6 +97,7 @@ def replay_command(
     with_baseline: bool,
     no_baseline: bool,
     evidence: bool,
+    include_flaky: bool,
     through_gateway: bool,
     executor: str,
     ray_address: str | None,
@@ -115,6 +124,7 @@ def replay_command(
         no_baseline=no_baseline,
         evidence=True if evidence else None,
         through_gateway=through_gateway,
+        include_flaky=include_flaky,
         executor=executor_from(
             executor, workers, ray_address, ray_num_cpus, ray_resources, ray_max_retries
         ),
@@ -124,6 +134,7 @@ def replay_command(
         outcome = replay(
             app.store(), loaded, cast(Lane, lane), slice_name, options, warn=_warn, note=_note
         )
+    say_flaky_note(outcome.scorecard)
     details = None
     if failing_gates(outcome.scorecard):
         runs = [*outcome.runs, *outcome.baseline]

@@ -9,9 +9,14 @@ from pathlib import Path
 import click
 
 from agent_evals.analysis import Scorecard, build_scorecard
-from agent_evals.analysis.slice_health import FLAKY_NOTE
 from agent_evals.cli.context import AppContext, pass_app
-from agent_evals.cli.options import did_you_mean, format_option, slice_option
+from agent_evals.cli.options import (
+    did_you_mean,
+    format_option,
+    include_flaky_option,
+    say_flaky_note,
+    slice_option,
+)
 from agent_evals.cli.output import console, exit_for
 from agent_evals.config import ReleaseConfig
 from agent_evals.errors import UsageError
@@ -41,11 +46,7 @@ OFFLINE_SOURCES: tuple[RunSource, ...] = ("replay", "import")
     "and shadow runs show on their own with --source live or --source shadow).",
 )
 @click.option("--evidence", is_flag=True, help="Decide on paired intervals for this call.")
-@click.option(
-    "--include-flaky",
-    is_flag=True,
-    help="Keep tasks whose incumbent epochs disagree in the gates (see 'slice health').",
-)
+@include_flaky_option
 @format_option("table", "json", "markdown", "html", default="table")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file.")
 @click.option("--release", help="Release name (default: from the config).")
@@ -72,9 +73,7 @@ def scorecard_command(
         release=release,
         include_flaky=include_flaky,
     )
-    for note in scorecard.notes:
-        if note.endswith(FLAKY_NOTE):
-            click.echo(f"note: {note}", err=True)
+    say_flaky_note(scorecard)
     _check_slices(scorecard, config, slices)
     details = None
     # Per-task details cost a read of every run: only the reports that show them pay for it.

@@ -309,4 +309,3 @@ class Gateway:
     async def prometheus(self, request: Request) -> Response:
         """Prometheus text exposition."""
         return Response(self.metrics.render(), media_type="text/plain; version=0.0.4")
-

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agent_evals.analysis import release_waivers, run_table_from_records, scorecard_from_table
+from agent_evals.analysis import (
+    gated_tasks,
+    release_waivers,
+    run_table_from_records,
+    scorecard_from_table,
+)
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.records import RunRecord
 from agent_evals.store import Store
@@ -99,7 +104,7 @@ def slice_verdicts(store: Store, config: ReleaseConfig) -> tuple[SliceVerdict, .
     verdicts = []
     for name in config.release.eval_slices:
         runs = current_versions(store.runs(release, slice=name, source="replay"))
-        table = run_table_from_records(runs)
+        table, _ = gated_tasks(run_table_from_records(runs))
         card = scorecard_from_table(release, table, config, waivers=waivers)
         decision = card.slices[0].decision if card.slices else card.overall.decision
         verdicts.append(SliceVerdict(name, decision.status, decision.reason))

@@ -14,10 +14,12 @@ from dataclasses import dataclass, replace
 from agent_evals.analysis import (
     Scorecard,
     SliceComparison,
+    gated_tasks,
     release_history,
     release_waivers,
     run_table_from_records,
     scorecard_from_table,
+    with_note,
 )
 from agent_evals.config import LoadedConfig
 from agent_evals.errors import UsageError
@@ -49,6 +51,8 @@ class ReplayOptions(RunOptions):
     """Decide on paired intervals for this replay; ``None`` follows ``statistics.mode``."""
     through_gateway: bool = False
     """Send the agent's model calls through an in-process gateway, so tokens are metered."""
+    include_flaky: bool = False
+    """Keep tasks whose incumbent epochs disagree in the decision."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.workers < 1:
@@ -109,7 +113,9 @@ def replay(
             stored = run_lane(store, loaded, other, slice_, baseline_options, adapter=agent)
         runs = run_lane(store, loaded, lane, slice_, options, adapter=agent)
     baseline = current_runs(stored, slice_)
-    scorecard = compare(loaded, store, [*runs, *baseline], options.evidence)
+    scorecard = compare(
+        loaded, store, [*runs, *baseline], options.evidence, include_flaky=options.include_flaky
+    )
     return ReplayOutcome(slice_name, lane, tuple(runs), tuple(baseline), tuple(warnings), scorecard)
 
 
@@ -228,14 +234,20 @@ def drift_warnings(slice_: Slice, baseline: Sequence[RunRecord], other: Lane) ->
 
 
 def compare(
-    loaded: LoadedConfig, store: Store, runs: Sequence[RunRecord], evidence: bool | None
+    loaded: LoadedConfig,
+    store: Store,
+    runs: Sequence[RunRecord],
+    evidence: bool | None,
+    *,
+    include_flaky: bool = False,
 ) -> Scorecard:
     """The scorecard of these runs alone (both lanes), with the release's waivers."""
     config = loaded.config
     release = config.release.release_id
-    table = run_table_from_records(list(runs))
+    table, flaky_note = gated_tasks(run_table_from_records(list(runs)), include_flaky=include_flaky)
     waivers = release_waivers(store, config, release)
     history = release_history(store, config, release, table, evidence)
-    return scorecard_from_table(
+    scorecard = scorecard_from_table(
         release, table, config, evidence=evidence, waivers=waivers, history=history
     )
+    return with_note(scorecard, flaky_note)
