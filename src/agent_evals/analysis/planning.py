@@ -19,8 +19,9 @@ from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+# scipy.stats is imported in the functions that use it: importing it takes about a second,
+# which every command would pay at start-up.
 from agent_evals.analysis.pairing import Pairs
 from agent_evals.analysis.sequential import boundary_factor, rule_alpha
 from agent_evals.config.models import RollbackOn
@@ -115,6 +116,8 @@ def replay_tasks(
     Pairing cancels what both lanes share, so only the run-to-run spread of each lane
     (``sd_within`` per run, averaged over ``epochs``) enters the paired difference.
     """
+    from scipy import stats
+
     variance = 2.0 * sd_within**2 / epochs
     z = float(stats.norm.ppf(1.0 - alpha / 2.0) + stats.norm.ppf(power))
     return max(2, math.ceil(variance * (z / margin) ** 2))
@@ -124,6 +127,8 @@ def live_tasks(
     variance: float, gap: float, *, alpha: float, rules: int, power: float, incumbent_per: float
 ) -> int:
     """Candidate tasks for the sequential rule to show a harm ``gap`` past its threshold."""
+    from scipy import stats
+
     level = rule_alpha(alpha, rules)
     # At the planned exposure the boundary is tuned there, so its factor is the one at time 1.
     factor = float(boundary_factor(1.0, level)) + float(stats.norm.ppf(power))

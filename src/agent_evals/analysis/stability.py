@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import stats
 
+# scipy.stats is imported in the functions that use it: importing it takes about a second,
+# which every command would pay at start-up.
 from agent_evals.analysis.pairing import LaneTasks, Pairs
 from agent_evals.analysis.results import Interval
 from agent_evals.config.models import RollbackOn
@@ -164,6 +165,8 @@ class _NormalFit:
     def _gate(
         self, name: str, values: np.ndarray, rollback_on: RollbackOn
     ) -> tuple[float, Interval]:
+        from scipy import stats
+
         log = name in ("tokens", "cost")
         estimate = self.estimates[name]
         known = values[np.isfinite(values) & (values > 0)] if log else values[np.isfinite(values)]
@@ -184,6 +187,8 @@ def _pass_chance(
     name: str, centre: float, spread: float, rollback_on: RollbackOn, log: bool
 ) -> float:
     """The chance, under the normal fit, that a resample's statistic passes the gate."""
+    from scipy import stats
+
     bound = _bound(name, rollback_on)
     if bound is None:
         return 1.0

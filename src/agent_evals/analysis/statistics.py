@@ -10,8 +10,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+# scipy.stats is imported in the functions that use it: importing it takes about a second,
+# which every command would pay at start-up.
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from agent_evals.analysis.results import Interval
 from agent_evals.errors import UsageError
@@ -88,6 +90,8 @@ def paired_success(
 
 def _paired_t_p(inc: Floats, cand: Floats) -> float:
     """Two-sided paired t-test p-value of the per-task differences."""
+    from scipy import stats
+
     return float(stats.ttest_rel(cand, inc).pvalue)
 
 
@@ -129,6 +133,8 @@ def paired_difference(incumbent: ArrayLike, candidate: ArrayLike, *, confidence:
     With fewer than 2 tasks, or when every task differs by the same amount, the interval
     collapses to the estimate and ``method`` says so.
     """
+    from scipy import stats
+
     inc, cand = _paired(incumbent, candidate, "review")
     level = _checked_confidence(confidence)
     diff = cand - inc
@@ -222,11 +228,15 @@ def _checked_confidence(confidence: float) -> float:
 
 def _z(confidence: float) -> float:
     """The two-sided standard normal quantile of a confidence level."""
+    from scipy import stats
+
     return float(stats.norm.ppf((1.0 + _checked_confidence(confidence)) / 2.0))
 
 
 def _mcnemar_exact(candidate_only: int, incumbent_only: int) -> float:
     """Two-sided exact McNemar p-value: a fair-coin binomial test on the discordant pairs."""
+    from scipy import stats
+
     discordant = candidate_only + incumbent_only
     if discordant == 0:
         return 1.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import chisquare
-
+# scipy.stats is imported where it is used: importing it takes about a second, which every
+# command would pay at start-up.
 from agent_evals.records import RunRecord
 from agent_evals.rollout.router import RoutingPlan
 
@@ -50,6 +50,8 @@ def check_assignment(
     if share <= 0.0 or share >= 1.0:
         return _degenerate(share, candidate, incumbent)
     expected = [len(eligible) * share, len(eligible) * (1.0 - share)]
+    from scipy.stats import chisquare
+
     p_value = float(chisquare([candidate, incumbent], expected).pvalue)
     observed = candidate / len(eligible)
     alarm = p_value < alpha
