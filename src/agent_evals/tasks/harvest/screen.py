@@ -9,7 +9,7 @@ skipped under that reason. Merges (their change is their parents'), huge changes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from agent_evals.tasks.harvest.history import Change, FileChange
 from agent_evals.tasks.harvest.paths import PathKinds
@@ -28,20 +28,7 @@ SkipReason = Literal[
     "flaky",
     "timeout",
 ]
-SKIP_REASONS: tuple[SkipReason, ...] = (
-    "merge",
-    "first commit",
-    "huge",
-    "vendored",
-    "generated",
-    "no tests",
-    "tests only",
-    "no test command",
-    "not failing before",
-    "not passing after",
-    "flaky",
-    "timeout",
-)
+SKIP_REASONS: tuple[SkipReason, ...] = get_args(SkipReason)
 
 
 @dataclass(frozen=True)
