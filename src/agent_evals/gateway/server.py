@@ -115,7 +115,11 @@ def tune_collector() -> None:
     At thousands of requests a second the default thresholds run a collection every few
     requests, each scanning every object made at start-up; those pauses were most of the p99
     tail under concurrent load. Start-up objects are frozen out of the scans, and young
-    collections run less often.
+    collections run less often. The statistics library the health checks use is loaded
+    first (commands load it on first use, a server at start): its objects join the frozen
+    start-up set, and the process's memory after start-up is what it keeps.
     """
+    import scipy.stats  # noqa: F401
+
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
