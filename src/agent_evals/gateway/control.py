@@ -47,7 +47,8 @@ from agent_evals.rollout.assignment import AssignmentCheck
 from agent_evals.rollout.breaker import ErrorRateBreaker
 from agent_evals.rollout.drift import RECONFIGURE_HINT, config_drift
 from agent_evals.rollout.drill import recover_drill
-from agent_evals.rollout.plan import live_health
+from agent_evals.rollout.health import LiveWindow
+from agent_evals.rollout.plan import live_health, live_runs
 from agent_evals.rollout.state import RolloutState
 from agent_evals.rollout.status import stage_assignment
 from agent_evals.types import Lane
@@ -145,14 +146,17 @@ class ReleaseLink:
         """Reload the plan from the store: the state, and the live health unless told not to."""
         try:
             state = await self.io.run(self.controller.state)
+            store = self.controller.store
+            window: LiveWindow | None = None
             if health or not self._health_known:
-                store = self.controller.store
-                self._health = await self.io.run(live_health, store, self.config, state)
+                # One read of the release's live runs serves the health and the stage's
+                # assignment check.
+                window = await self.io.run(live_runs, store, state)
+                self._health = await self.io.run(live_health, store, self.config, state, window)
                 self._health_known = True
             self.route_by(state)
             if health:
-                store, plan = self.controller.store, self.plan
-                self._assignment = await self.io.run(stage_assignment, store, state, plan)
+                self._assignment = stage_assignment(store, state, self.plan, window)
         except Exception as exc:  # keep routing on the last good plan
             log.error("cannot reload the routing plan (keeping the last one): %s", exc)
 

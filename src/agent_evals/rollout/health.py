@@ -62,6 +62,16 @@ class LiveWindow:
     candidate: tuple[RunRecord, ...]
     incumbent_scope: Literal["stage", "release"] = "release"
 
+    def narrowed(self, since: datetime) -> LiveWindow:
+        """The runs of this window that ended from ``since`` on (a later start), read again
+        from memory instead of from the store."""
+        return LiveWindow(
+            since,
+            tuple(r for r in self.incumbent if _since(r, since)),
+            tuple(r for r in self.candidate if _since(r, since)),
+            self.incumbent_scope,
+        )
+
 
 @dataclass(frozen=True)
 class Health:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from agent_evals.config.models import ReleaseConfig
 from agent_evals.rollout.drift import stale_reason
-from agent_evals.rollout.health import Health, stage_health
+from agent_evals.rollout.health import Health, LiveWindow, release_window, stage_health
 from agent_evals.rollout.router import Router, RoutingPlan
 from agent_evals.rollout.state import RolloutState, read_rollout
 from agent_evals.store import Store
@@ -80,11 +80,24 @@ def load_plan(store: Store, config: ReleaseConfig) -> RoutingPlan:
     return build_plan(config, state, live_health(store, config, state))
 
 
-def live_health(store: Store, config: ReleaseConfig, state: RolloutState | None) -> Health | None:
-    """The candidate's live health since the release started, or ``None`` when not live."""
+def live_health(
+    store: Store,
+    config: ReleaseConfig,
+    state: RolloutState | None,
+    window: LiveWindow | None = None,
+) -> Health | None:
+    """The candidate's live health since the release started, or ``None`` when not live;
+    ``window``, the release's live runs if already read."""
     if state is None or state.phase not in ("stage", "done"):
         return None
-    return stage_health(store, config, state)
+    return stage_health(store, config, state, window)
+
+
+def live_runs(store: Store, state: RolloutState | None) -> LiveWindow | None:
+    """The release's live runs since it started, or ``None`` when not live."""
+    if state is None or state.phase not in ("stage", "done"):
+        return None
+    return release_window(store, state)
 
 
 def open_router(store: Store, config: ReleaseConfig) -> Router:

@@ -9,7 +9,7 @@ from agent_evals.rollout.assignment import AssignmentCheck, check_assignment
 from agent_evals.rollout.budget import BudgetReport, budget_report
 from agent_evals.rollout.controller import CanaryController
 from agent_evals.rollout.evaluation import StageReview, review_stage, stage_stops
-from agent_evals.rollout.health import live_window
+from agent_evals.rollout.health import LiveWindow, live_window
 from agent_evals.rollout.plan import build_plan, load_plan
 from agent_evals.rollout.replay_gate import ReplayGate, replay_gate
 from agent_evals.rollout.router import OptChoice, RouteDecision, Router, RoutingPlan
@@ -66,13 +66,25 @@ def rollout_status(controller: CanaryController) -> RolloutStatus:
 
 
 def stage_assignment(
-    store: Store, state: RolloutState | None, plan: RoutingPlan
+    store: Store,
+    state: RolloutState | None,
+    plan: RoutingPlan,
+    release_runs: LiveWindow | None = None,
 ) -> AssignmentCheck | None:
-    """The sample-ratio check of the stage now live (``None`` when nothing is live)."""
+    """The sample-ratio check of the stage now live (``None`` when nothing is live).
+
+    With ``release_runs`` (the release's live window, already read) the stage's runs are
+    taken from it; otherwise they are read from the store.
+    """
     if state is None or state.phase not in ("stage", "done"):
         return None
     # This stage's runs only: earlier stages had other shares.
-    window = live_window(store, state.release, state.stage_started_at)
+    since = state.stage_started_at
+    window = (
+        live_window(store, state.release, since)
+        if release_runs is None
+        else release_runs.narrowed(since)
+    )
     return check_assignment((*window.incumbent, *window.candidate), plan, state.share)
 
 
